@@ -110,6 +110,9 @@ class Exercise:
     stub_file: str  # file name inside exercises/
     solution_file: str  # file name inside solutions/
     call_timeout: float = 60.0
+    # Files/folders beside the reference solution that it loads (trained models).
+    artifacts: tuple[str, ...] = ()
+    # Extra files copied by `seqgrade new` next to the stub (e.g. the qa question sheet).
     extra_stub_files: tuple[str, ...] = ()
 
     @property
