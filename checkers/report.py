@@ -1,0 +1,124 @@
+"""Reports are data first (dataclasses), then JSON, Gradescope results.json, or a table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("passed", "failed", "error", "timeout")
+
+
+@dataclass
+class CheckResult:
+    """The grade of one check."""
+
+    id: str
+    name: str
+    score: float
+    max_score: float
+    status: str
+    feedback: str
+    counterexample: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+
+@dataclass
+class Report:
+    """The grade of one submission for one exercise."""
+
+    exercise: str
+    submission: str
+    seed: int
+    score: float
+    max_score: float
+    duration_s: float
+    grader_version: str
+    checks: list[CheckResult]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self, *, with_durations: bool = True) -> dict[str, Any]:
+        """The JSON report as a dict (schema in shared/EXERCISES.md, plus ``notes``)."""
+        data = asdict(self)
+        if not with_durations:
+            data.pop("duration_s")
+            for check in data["checks"]:
+                check.pop("duration_s")
+        return data
+
+    def to_json(self, *, with_durations: bool = True) -> str:
+        """The JSON report as text."""
+        return json.dumps(self.to_dict(with_durations=with_durations), indent=2,
+                          ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """A report read back from :meth:`to_dict` output."""
+        checks = [CheckResult(**c) for c in data["checks"]]
+        fields = {k: v for k, v in data.items() if k != "checks"}
+        return cls(checks=checks, **fields)
+
+    def result(self, check_id: str) -> CheckResult:
+        """The result of one check (KeyError if absent)."""
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(check_id)
+
+
+def _check_text(check: CheckResult) -> str:
+    text = check.feedback
+    if check.counterexample:
+        text += f"\nSmallest failing input: {check.counterexample}"
+    return text
+
+
+def to_gradescope(report: Report) -> dict[str, Any]:
+    """Gradescope's ``results.json`` for one submission."""
+    output = "\n".join(report.notes)
+    return {
+        "score": report.score,
+        "execution_time": round(report.duration_s, 2),
+        "output": output,
+        "tests": [
+            {
+                "name": f"{c.id}: {c.name}",
+                "score": c.score,
+                "max_score": c.max_score,
+                "status": "passed" if c.status == "passed" else "failed",
+                "output": _check_text(c),
+                "visibility": "visible",
+            }
+            for c in report.checks
+        ],
+    }
+
+
+def render_text(report: Report, console: Any = None) -> None:
+    """Print the report as a rich table (to ``console``, or to stdout)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    table = Table(title=f"seqgrade · {report.exercise} · {report.submission}",
+                  show_lines=True, expand=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("feedback", ratio=1)
+    styles = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
+    for check in report.checks:
+        table.add_row(
+            check.id,
+            f"{check.score:g}/{check.max_score:g}",
+            f"[{styles.get(check.status, 'white')}]{check.status}[/]",
+            _check_text(check),
+        )
+    console.print(table)
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(
+        f"[bold]score {report.score:g}/{report.max_score:g}[/] "
+        f"(seed {report.seed}, {report.duration_s:.1f} s)"
+    )
