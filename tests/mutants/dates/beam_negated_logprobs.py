@@ -1,0 +1,8 @@
+# expect: dates.beam_search
+_beam_reference = beam_search
+
+
+def beam_search(date_str, beam_width):
+    # returns -log p (a cost) instead of log p
+    return [(s, -p) for s, p in _beam_reference(date_str, beam_width)]
+# ruff: noqa: F821 (appended to solutions/dates.py, which defines these names)

@@ -1,0 +1,7 @@
+# expect: dates.beam_search
+_beam_reference = beam_search
+
+
+def beam_search(date_str, beam_width):
+    return list(reversed(_beam_reference(date_str, beam_width)))
+# ruff: noqa: F821 (appended to solutions/dates.py, which defines these names)

@@ -1,0 +1,11 @@
+# expect: dates.encoding
+# may-lose: dates.v1_accuracy dates.v1_padding dates.v2_accuracy dates.beam_search
+def prepare_date_strs(date_strs, chars=INPUT_CHARS):
+    rows = [date_str_to_ids(s, chars) for s in date_strs]
+    width = max((len(r) for r in rows), default=0)
+    out = np.zeros((len(rows), width), dtype=np.int32)
+    for i, row in enumerate(rows):
+        if row:
+            out[i, width - len(row) :] = np.asarray(row, dtype=np.int32) + 1
+    return out
+# ruff: noqa: F821 (appended to solutions/dates.py, which defines these names)

@@ -1,0 +1,6 @@
+# expect: dates.shifted_outputs
+def shifted_output_sequences(Y):
+    Y = np.asarray(Y)
+    sos = np.full((Y.shape[0], 1), SOS_ID, dtype=Y.dtype)
+    return np.concatenate([Y[:, 1:], sos], axis=1)
+# ruff: noqa: F821 (appended to solutions/dates.py, which defines these names)
