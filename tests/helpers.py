@@ -1,0 +1,120 @@
+"""Helpers for the grader's own tests: build mutant submissions and grade them."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from checkers.grading import grade
+from checkers.registry import get_exercise
+from checkers.report import Report
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+EXERCISES = REPO / "exercises"
+MUTANTS = REPO / "tests" / "mutants"
+HOSTILE = REPO / "tests" / "hostile"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def data_dir() -> str | None:
+    """The folder with tinyshakespeare.txt: SEQGRADE_DATA_DIR, else ../shared/data."""
+    configured = os.environ.get("SEQGRADE_DATA_DIR")
+    if configured:
+        return configured
+    return str(SHARED_DATA) if SHARED_DATA.is_dir() else None
+
+
+def grading_options() -> dict:
+    """The options tests grade with."""
+    folder = data_dir()
+    return {"data_dir": folder} if folder else {}
+
+
+def grade_path(exercise: str, path: Path, seed: int = 0, **kwargs) -> Report:
+    """Grade a submission path in the sandbox with the test options."""
+    return grade(exercise, Path(path), seed=seed, options=grading_options(), **kwargs)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A known-bad submission and the checks it must (and may) lose."""
+
+    exercise: str
+    path: Path
+    expect: frozenset[str]
+    may_lose: frozenset[str]
+    standalone: bool
+    # check id -> the status it must end with (e.g. "timeout"), from a "# status:" line
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """``exercise/file`` for test ids."""
+        return f"{self.exercise}/{self.path.stem}"
+
+
+def _ids_on(line_tag: str, text: str) -> frozenset[str]:
+    match = re.search(rf"^#\s*{line_tag}:(.*)$", text, flags=re.MULTILINE)
+    return frozenset(match.group(1).split()) if match else frozenset()
+
+
+def read_mutant(exercise: str, path: Path) -> Mutant:
+    """Parse a mutant file's ``# expect:`` and ``# may-lose:`` lines."""
+    text = path.read_text(encoding="utf-8")
+    expect = _ids_on("expect", text)
+    if not expect:
+        raise ValueError(f"{path} has no '# expect: CHECK_ID' line ('# expect: none' if it "
+                         "must keep full marks)")
+    statuses = dict(item.split("=", 1) for item in _ids_on("status", text))
+    return Mutant(exercise, path, expect - {"none"}, _ids_on("may-lose", text),
+                  standalone=path.parent.name == "standalone", statuses=statuses)
+
+
+def all_mutants(root: Path = MUTANTS) -> list[Mutant]:
+    """Every mutant under ``root``/<exercise>/ (and its standalone/ folder)."""
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        for path in sorted(folder.glob("*.py")) + sorted(folder.glob("standalone/*.py")):
+            found.append(read_mutant(folder.name, path))
+    return found
+
+
+def copy_artifacts(exercise: str, dest: Path) -> None:
+    """Copy the reference's trained artifacts into ``dest``."""
+    for name in get_exercise(exercise).artifacts:
+        source = SOLUTIONS / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name, dirs_exist_ok=True)
+        elif source.exists():
+            shutil.copy2(source, dest / name)
+
+
+def build_submission(tmp_path: Path, mutant: Mutant) -> Path:
+    """A submission folder: the reference source with the mutant appended (or the mutant
+    alone when standalone), plus the reference artifacts."""
+    exercise = get_exercise(mutant.exercise)
+    folder = tmp_path / mutant.path.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    mutant_source = mutant.path.read_text(encoding="utf-8")
+    if mutant.standalone:
+        source = mutant_source
+    else:
+        reference = (SOLUTIONS / exercise.solution_file).read_text(encoding="utf-8")
+        source = reference + "\n\n# ---- mutant: " + mutant.path.name + " ----\n" + mutant_source
+    (folder / f"{mutant.exercise}.py").write_text(source, encoding="utf-8")
+    copy_artifacts(mutant.exercise, folder)
+    return folder
+
+
+def grade_mutant(tmp_path: Path, mutant: Mutant, seed: int = 0) -> Report:
+    """Build and grade a mutant."""
+    return grade_path(mutant.exercise, build_submission(tmp_path, mutant), seed=seed)
+
+
+def lost_points(report: Report) -> dict[str, float]:
+    """check id -> points lost, for the checks that lost any."""
+    return {c.id: c.max_score - c.score for c in report.checks if c.score < c.max_score}

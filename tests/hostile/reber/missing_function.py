@@ -1,0 +1,2 @@
+# expect: reber.dataset
+del generate_dataset

@@ -1,0 +1,5 @@
+# expect: none
+# Everything is defined before the exit: nothing is lost, a note says what happened.
+import sys
+
+sys.exit(0)

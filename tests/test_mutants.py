@@ -1,0 +1,55 @@
+"""Every check bites, and hostile submissions lose only what they did not earn.
+
+Mutants (tests/mutants/) are realistic wrong submissions; hostile ones (tests/hostile/) try
+to break or fool the grader. Each names the checks it must lose (``# expect:``), those it
+may lose as a consequence (``# may-lose:``) and, optionally, the status a check must end
+with (``# status: id=timeout``). Every other check must keep full marks.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import HOSTILE, MUTANTS, Mutant, all_mutants, grade_mutant, lost_points
+
+KNOWN_BAD = all_mutants(MUTANTS)
+HOSTILE_SUBMISSIONS = all_mutants(HOSTILE)
+
+
+def _assert_loses_exactly(mutant: Mutant, tmp_path) -> None:
+    report = grade_mutant(tmp_path, mutant)
+    lost = lost_points(report)
+    missing = sorted(mutant.expect - set(lost))
+    assert not missing, (
+        f"{mutant.name} should lose points on {missing}; report:\n{report.to_json()}")
+    unexpected = sorted(set(lost) - mutant.expect - mutant.may_lose)
+    assert not unexpected, (
+        f"{mutant.name} lost points it should keep on {unexpected}:\n"
+        + "\n".join(f"{c.id}: {c.feedback}" for c in report.checks if c.id in unexpected))
+    for check in report.checks:
+        if check.id in mutant.expect:
+            assert check.feedback.strip(), f"{check.id} failed without feedback"
+            assert "internal grader error" not in check.feedback, check.feedback
+    for check_id, status in mutant.statuses.items():
+        assert report.result(check_id).status == status, report.result(check_id)
+
+
+@pytest.mark.parametrize("mutant", KNOWN_BAD, ids=[m.name for m in KNOWN_BAD])
+def test_mutant_loses_exactly_its_checks(mutant: Mutant, tmp_path) -> None:
+    _assert_loses_exactly(mutant, tmp_path)
+
+
+@pytest.mark.parametrize("mutant", HOSTILE_SUBMISSIONS, ids=[m.name for m in HOSTILE_SUBMISSIONS])
+def test_hostile_submission_is_contained(mutant: Mutant, tmp_path) -> None:
+    _assert_loses_exactly(mutant, tmp_path)
+
+
+def test_every_check_has_a_mutant() -> None:
+    from checkers.registry import available_exercises
+
+    covered = set().union(*(m.expect for m in KNOWN_BAD))
+    for exercise in available_exercises():
+        if exercise.name == "qa":  # graded from text: tests/test_qa.py holds its bad answers
+            continue
+        for check in exercise.checks:
+            assert check.id in covered, f"no mutant under tests/mutants/ loses {check.id}"
