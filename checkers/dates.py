@@ -129,6 +129,15 @@ def _random_dates_spread(ctx: Context) -> Outcome:
             f"{what}: the years are not spread over 1000-9999 as uniform days would be "
             f"(share of each millennium, about 11% expected: {spread})"
         )
+    again = ctx.call("random_dates", 50, np.random.default_rng(seed))
+    first = ctx.call("random_dates", 50, np.random.default_rng(seed))
+    again_inputs = expect_str_list(expect_tuple(again, what, 2)[0], what)
+    if again_inputs != expect_str_list(expect_tuple(first, what, 2)[0], what):
+        return Outcome.failed(
+            f"two calls of random_dates(50, numpy.random.default_rng({seed})) gave different "
+            f"dates: draw every random number from rng (e.g. rng.integers), not from "
+            f"numpy.random or random"
+        )
     if len(set(inputs)) < 0.95 * n:
         return Outcome.failed(f"{what} repeats dates far too often ({len(set(inputs))} distinct)")
     return Outcome.passed(

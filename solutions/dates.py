@@ -141,8 +141,8 @@ def _load(file_name: str) -> Any:
     return _MODELS[file_name]
 
 
-def _v2_parts() -> tuple[Any, Any]:
-    """Inference pieces of v2: encoder (chars -> h, c) and one decoder step (compiled)."""
+def _v2_parts() -> tuple[Any, Any, Any]:
+    """Inference pieces of v2, compiled: encoder, one decoder step, and a whole beam search."""
     if "v2_parts" not in _MODELS:
         import keras
         import tensorflow as tf
@@ -158,11 +158,36 @@ def _v2_parts() -> tuple[Any, Any]:
         y, h, c = model.get_layer("dec_lstm")(y, initial_state=[h_in, c_in])
         probs = model.get_layer("dec_dense")(y)
         step_model = keras.Model([token, h_in, c_in], [probs[:, 0, :], h, c])
-        encode = tf.function(lambda x: encoder(x, training=False), reduce_retracing=True)
-        step = tf.function(
-            lambda t, h, c: step_model([t, h, c], training=False), reduce_retracing=True
+
+        def encode(x: Any) -> Any:
+            return encoder(x, training=False)
+
+        def step(t: Any, h: Any, c: Any) -> Any:
+            return step_model([t, h, c], training=False)
+
+        def beam(x: Any, width: Any) -> tuple[Any, Any]:
+            # One graph for the whole search: 10 steps unrolled, the beam grows to `width`.
+            h, c = encode(x)
+            seqs = tf.zeros((1, 0), dtype=tf.int32)
+            scores = tf.zeros((1,), dtype=tf.float64)
+            last = tf.fill((1, 1), SOS_ID)
+            for _ in range(OUTPUT_LENGTH):
+                probs, h, c = step(last, h, c)
+                logp = tf.math.log(tf.maximum(tf.cast(probs, tf.float64), 1e-300))
+                n_classes = tf.shape(logp)[1]
+                total = tf.reshape(scores[:, None] + logp, [-1])
+                k = tf.minimum(width, tf.size(total))
+                # top_k keeps the lower index first among equal scores, as argmax does
+                scores, best = tf.math.top_k(total, k=k)
+                parent, token = best // n_classes, best % n_classes
+                seqs = tf.concat([tf.gather(seqs, parent), token[:, None]], axis=1)
+                h, c = tf.gather(h, parent), tf.gather(c, parent)
+                last = token[:, None]
+            return seqs, scores
+
+        _MODELS["v2_parts"] = tuple(
+            tf.function(f, reduce_retracing=True) for f in (encode, step, beam)
         )
-        _MODELS["v2_parts"] = (encode, step)
     return _MODELS["v2_parts"]
 
 
@@ -182,7 +207,7 @@ def predict_date_strs(date_strs: list[str]) -> list[str]:
     """Convert with v2, decoding greedily one character at a time."""
     if not date_strs:
         return []
-    encode, step = _v2_parts()
+    encode, step, _ = _v2_parts()
     ids: list[np.ndarray] = []
     for start in range(0, len(date_strs), 1024):
         X = prepare_date_strs(date_strs[start : start + 1024])
@@ -200,25 +225,16 @@ def predict_date_strs(date_strs: list[str]) -> list[str]:
 def beam_search(date_str: str, beam_width: int) -> list[tuple[str, float]]:
     """The ``beam_width`` most likely outputs of v2 for ``date_str``, best first.
 
-    Each candidate is ``(string, log-probability)``; log-probabilities are sums of the
-    log of the decoder's softmax outputs along the candidate.
+    Each candidate is ``(string, log-probability)``; a log-probability is the sum of the
+    logs of the decoder's softmax outputs along the candidate. At every step each kept
+    candidate is extended by every output id and the ``beam_width`` best are kept.
     """
-    encode, step = _v2_parts()
-    h, c = encode(prepare_date_strs([date_str]))
-    h, c = np.asarray(h), np.asarray(c)
-    seqs = np.zeros((1, 0), dtype=np.int32)
-    scores = np.zeros(1)
-    last = np.full((1, 1), SOS_ID, dtype=np.int32)
-    for _ in range(OUTPUT_LENGTH):
-        probs, h_new, c_new = step(last, h, c)
-        logp = np.log(np.maximum(np.asarray(probs, dtype=np.float64), 1e-300))
-        total = (scores[:, None] + logp).ravel()
-        n_classes = logp.shape[1]
-        # stable sort: ties keep the lower (beam, id) first, so width 1 == greedy argmax
-        best = np.argsort(-total, kind="stable")[:beam_width]
-        beam, token = best // n_classes, best % n_classes
-        seqs = np.concatenate([seqs[beam], token[:, None].astype(np.int32)], axis=1)
-        scores = total[best]
-        h, c = np.asarray(h_new)[beam], np.asarray(c_new)[beam]
-        last = token[:, None].astype(np.int32)
-    return [(s, float(p)) for s, p in zip(ids_to_date_strs(seqs), scores, strict=True)]
+    import tensorflow as tf
+
+    if int(beam_width) < 1:
+        raise ValueError(f"beam_width must be at least 1, not {beam_width}")
+    _, _, beam = _v2_parts()
+    x = tf.constant(prepare_date_strs([date_str]))
+    seqs, scores = beam(x, tf.constant(int(beam_width), dtype=tf.int32))
+    texts = ids_to_date_strs(np.asarray(seqs))
+    return [(t, float(p)) for t, p in zip(texts, np.asarray(scores), strict=True)]
