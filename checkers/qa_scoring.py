@@ -1,0 +1,287 @@
+"""Grading one ``qa`` answer: which key points it covers, and the score that follows.
+
+An answer is cut into units (sentences, clauses, pairs of adjacent sentences). A unit can
+cover a key point only if
+
+1. it reads like a statement, not a keyword salad (enough function words);
+2. it is not the question copied back (it adds enough words of its own and is not nearly
+   identical to the question in embedding space);
+3. it names the concept the point is about (every ``require`` pattern of the point matches);
+4. it does not say the opposite: a unit is only compared with statements of the same
+   negation parity ("cannot learn" never matches "can learn"; each point has statements in
+   the polarities students use), and the pair (unit ``u``, statement ``p``) is discarded
+   when a flipped version of either (one antonym pair of the question exchanged:
+   "stateless" ↔ "stateful", "high" ↔ "low", ...) is closer to the other by more than
+   ``margin`` — i.e. the unit is nearer the opposite claim than the claim itself.
+
+The point's similarity is the best cosine similarity over the remaining (unit, statement)
+pairs; it is covered when that reaches the point's threshold (calibrated on the tune split
+of ``tests/qa_calibration``; see ``bench/bench_qa.py``). Score = 10 × covered weight /
+total weight.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from checkers import qa_text
+from checkers.qa_embed import Embedder, get_embedder
+from checkers.qa_keypoints import QUESTION_BY_ID, KeyPoint, Question
+
+PARAMS_FILE = Path(__file__).with_name("qa_thresholds.json")
+POINTS_PER_QUESTION = 10.0
+
+
+@dataclass
+class Params:
+    """Tunable settings of the grader (stored in ``checkers/qa_thresholds.json``)."""
+
+    margin: float = 0.02
+    neg_margin: float = 0.01
+    use_parity: bool = True
+    salad_min_ratio: float = 0.12
+    salad_min_tokens: int = 6
+    question_sim_max: float = 0.9
+    min_novel_words: int = 1
+    novel_ratio: float = 0.34
+    default_threshold: float = 0.6
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    def threshold(self, point_id: str) -> float:
+        """The similarity a unit needs to cover ``point_id``."""
+        return self.thresholds.get(point_id, self.default_threshold)
+
+    def to_json(self) -> dict:
+        """Plain data for ``qa_thresholds.json``."""
+        return dict(self.__dict__)
+
+
+def load_params(path: Path | None = None) -> Params:
+    """Parameters from ``path`` (default: the calibrated file beside this module)."""
+    path = path or PARAMS_FILE
+    if not path.is_file():
+        return Params()
+    data = json.loads(path.read_text())
+    known = {k: v for k, v in data.items() if k in Params.__dataclass_fields__}
+    return Params(**known)
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """How one key point fared: best similarity, covered or not, and the unit behind it."""
+
+    point: KeyPoint
+    similarity: float
+    covered: bool
+    evidence: str | None
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """The grade of one answer: score out of 10, per-point results, notes for feedback."""
+
+    question_id: str
+    score: float
+    points: tuple[PointResult, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def fraction(self) -> float:
+        """Score as a fraction of the question's points."""
+        return self.score / POINTS_PER_QUESTION
+
+    def feedback(self) -> str:
+        """"covered: …; missing: …" plus any notes (truncation, copied question, …)."""
+        covered = [p.point.summary for p in self.points if p.covered]
+        missing = [p.point.summary for p in self.points if not p.covered]
+        parts = []
+        if covered:
+            parts.append("covered: " + "; ".join(covered))
+        if missing:
+            parts.append("missing: " + "; ".join(missing))
+        text = ". ".join(parts)
+        if self.notes:
+            text += ". " + " ".join(self.notes)
+        return text
+
+
+@dataclass
+class _Side:
+    """Texts (units of an answer, or statements of a point) with what the tests need."""
+
+    texts: list[str]
+    vecs: np.ndarray
+    parity: list[int]
+    flips: list[list[tuple[int, np.ndarray]]]
+    both: list[frozenset[int]]
+    strip: list[np.ndarray | None]
+
+
+def _side(texts: list[str], question: Question, embedder: Embedder) -> _Side:
+    """Embed ``texts``, their antonym flips and their negation-stripped versions."""
+    flips = [qa_text.flips(t, question.antonyms) for t in texts]
+    strips = [qa_text.strip_negation(t) if qa_text.negation_count(t) else None for t in texts]
+    extra = [f for fl in flips for _, f in fl] + [x for x in strips if x is not None]
+    vecs = embedder.embed(list(texts) + extra)
+    base, rest = vecs[: len(texts)], iter(vecs[len(texts) :])
+    flip_vecs = [[(k, next(rest)) for k, _ in fl] for fl in flips]
+    strip_vecs = [None if x is None else next(rest) for x in strips]
+    return _Side(
+        list(texts),
+        base,
+        [qa_text.negation_parity(t) for t in texts],
+        flip_vecs,
+        [qa_text.pair_sides(t, question.antonyms) for t in texts],
+        strip_vecs,
+    )
+
+
+_STATEMENTS: dict[tuple[int, str], _Side] = {}
+
+
+def _statements(question: Question, point: KeyPoint, embedder: Embedder) -> _Side:
+    key = (id(embedder), point.id)
+    if key not in _STATEMENTS:
+        texts = [qa_text.normalize(s) for s in question.statements_for(point)]
+        _STATEMENTS[key] = _side(texts, question, embedder)
+    return _STATEMENTS[key]
+
+
+@lru_cache(maxsize=64)
+def _required(question_id: str, point_id: str) -> tuple[re.Pattern[str], ...]:
+    question = QUESTION_BY_ID[question_id]
+    point = next(p for p in question.points if p.id == point_id)
+    return tuple(re.compile(p) for p in point.require)
+
+
+def _is_question_copy(
+    unit: str, unit_vec: np.ndarray, question: Question, q_vecs: np.ndarray, params: Params
+) -> bool:
+    q_stems = qa_text.content_stems(qa_text.normalize(question.text))
+    stems = qa_text.content_stems(unit)
+    novel = stems - q_stems
+    if len(novel) < params.min_novel_words:
+        return True
+    if stems and len(novel) / len(stems) < params.novel_ratio and len(novel) < 3:
+        return True
+    return bool(q_vecs.size) and float(np.max(q_vecs @ unit_vec)) >= params.question_sim_max
+
+
+@dataclass
+class _Analysis:
+    units: _Side
+    eligible: np.ndarray
+    notes: list[str]
+
+
+def _analyse(question: Question, text: str, embedder: Embedder, params: Params) -> _Analysis:
+    notes: list[str] = []
+    normalized = qa_text.normalize(text)
+    normalized, cut = qa_text.truncate_words(normalized)
+    if cut:
+        notes.append(f"Only the first {qa_text.MAX_WORDS} words were graded.")
+    texts = qa_text.units(normalized)
+    q_vecs = embedder.embed(qa_text.sentences(qa_text.normalize(question.text)))
+    units = _side(texts, question, embedder)
+    eligible = np.ones(len(texts), bool)
+    copies = 0
+    for i, unit in enumerate(texts):
+        n_tokens = len(qa_text.tokens(unit))
+        if (
+            n_tokens >= params.salad_min_tokens
+            and qa_text.function_word_ratio(unit) < params.salad_min_ratio
+        ):
+            eligible[i] = False
+        elif _is_question_copy(unit, units.vecs[i], question, q_vecs, params):
+            eligible[i] = False
+            copies += 1
+    if copies and not eligible.any():
+        notes.append("Repeating the question earns no credit: answer it in your own words.")
+    return _Analysis(units, eligible, notes)
+
+
+def _contradicts(u: _Side, i: int, p: _Side, j: int, sim: float, params: Params) -> bool:
+    """Whether unit ``i`` says the opposite of statement ``j`` (see the module docstring)."""
+    if params.use_parity and u.parity[i] != p.parity[j]:
+        return True
+    skip = u.both[i] | p.both[j]
+    for k, vec in u.flips[i]:
+        if k not in skip and float(vec @ p.vecs[j]) > sim + params.margin:
+            return True
+    for k, vec in p.flips[j]:
+        if k not in skip and float(vec @ u.vecs[i]) > sim + params.margin:
+            return True
+    u_strip, p_strip = u.strip[i], p.strip[j]
+    if u_strip is not None and float(u_strip @ p.vecs[j]) > sim + params.neg_margin:
+        return True
+    return p_strip is not None and float(p_strip @ u.vecs[i]) > sim + params.neg_margin
+
+
+def _point_similarity(
+    question: Question, point: KeyPoint, analysis: _Analysis, embedder: Embedder, params: Params
+) -> tuple[float, str | None]:
+    """Best similarity over the (unit, statement) pairs that survive every filter."""
+    stmts = _statements(question, point, embedder)
+    units = analysis.units
+    required = _required(question.id, point.id)
+    best, evidence = 0.0, None
+    for i, unit in enumerate(units.texts):
+        if not analysis.eligible[i] or not all(r.search(unit) for r in required):
+            continue
+        sims = stmts.vecs @ units.vecs[i]
+        for j in np.argsort(-sims):
+            sim = float(sims[j])
+            if sim <= best:
+                break
+            if _contradicts(units, i, stmts, int(j), sim, params):
+                continue
+            best, evidence = sim, unit
+            break
+    return round(best, 4), evidence
+
+
+def point_similarities(
+    question_id: str, text: str, *, params: Params | None = None, embedder: Embedder | None = None
+) -> dict[str, tuple[float, str | None]]:
+    """For each key point of the question: (best surviving similarity, the unit behind it)."""
+    params = params or load_params()
+    embedder = embedder or get_embedder()
+    question = QUESTION_BY_ID[question_id]
+    analysis = _analyse(question, text, embedder, params)
+    return {
+        p.id: _point_similarity(question, p, analysis, embedder, params) for p in question.points
+    }
+
+
+def grade_answer(
+    question_id: str,
+    text: str | None,
+    *,
+    params: Params | None = None,
+    embedder: Embedder | None = None,
+    model_path: str | None = None,
+) -> AnswerResult:
+    """Grade one answer to question ``question_id`` (score in [0, 10], per-point results)."""
+    params = params or load_params()
+    question = QUESTION_BY_ID[question_id]
+    text = text if isinstance(text, str) else ""
+    if not qa_text.tokens(qa_text.normalize(text)):
+        results = tuple(PointResult(p, 0.0, False, None) for p in question.points)
+        return AnswerResult(question_id, 0.0, results, ("No answer was given.",))
+    embedder = embedder or get_embedder(model_path)
+    analysis = _analyse(question, text, embedder, params)
+    results = []
+    for point in question.points:
+        sim, evidence = _point_similarity(question, point, analysis, embedder, params)
+        covered = sim >= params.threshold(point.id)
+        results.append(PointResult(point, sim, covered, evidence if covered else None))
+    weight = sum(r.point.weight for r in results if r.covered)
+    score = POINTS_PER_QUESTION * weight / question.total_weight
+    score = float(min(POINTS_PER_QUESTION, max(0.0, round(score, 4))))
+    return AnswerResult(question_id, score, tuple(results), tuple(analysis.notes))
