@@ -1,0 +1,16 @@
+# expect: textgen.pretrained
+# max_length counts the prompt too: long prompts get fewer (or no) new tokens.
+# ruff: noqa: F821  (appended to the reference solution, which defines these names)
+def generate_with_pretrained(prompt, model_name_or_path, num_return_sequences, max_new_tokens,
+                             temperature, top_p, seed):
+    import torch
+    from transformers import set_seed
+
+    tokenizer, model = _load_pretrained(model_name_or_path)
+    inputs = tokenizer(prompt, return_tensors="pt")
+    set_seed(seed)
+    with torch.no_grad():
+        out = model.generate(**inputs, do_sample=True, temperature=temperature, top_p=top_p,
+                             num_return_sequences=num_return_sequences,
+                             max_length=max_new_tokens, pad_token_id=0)
+    return tokenizer.batch_decode(out, skip_special_tokens=True)
