@@ -141,8 +141,8 @@ def _load(file_name: str) -> Any:
     return _MODELS[file_name]
 
 
-def _v2_parts() -> tuple[Any, Any, Any]:
-    """Inference pieces of v2, compiled: encoder, one decoder step, and a whole beam search."""
+def _v2_parts() -> tuple[Any, Any]:
+    """Inference pieces of v2, compiled: the encoder (chars -> h, c) and one decoder step."""
     if "v2_parts" not in _MODELS:
         import keras
         import tensorflow as tf
@@ -165,30 +165,44 @@ def _v2_parts() -> tuple[Any, Any, Any]:
         def step(t: Any, h: Any, c: Any) -> Any:
             return step_model([t, h, c], training=False)
 
-        def beam(x: Any, width: Any) -> tuple[Any, Any]:
-            # One graph for the whole search: 10 steps unrolled, the beam grows to `width`.
-            h, c = encode(x)
-            seqs = tf.zeros((1, 0), dtype=tf.int32)
-            scores = tf.zeros((1,), dtype=tf.float64)
-            last = tf.fill((1, 1), SOS_ID)
-            for _ in range(OUTPUT_LENGTH):
-                probs, h, c = step(last, h, c)
-                logp = tf.math.log(tf.maximum(tf.cast(probs, tf.float64), 1e-300))
-                n_classes = tf.shape(logp)[1]
-                total = tf.reshape(scores[:, None] + logp, [-1])
-                k = tf.minimum(width, tf.size(total))
-                # top_k keeps the lower index first among equal scores, as argmax does
-                scores, best = tf.math.top_k(total, k=k)
-                parent, token = best // n_classes, best % n_classes
-                seqs = tf.concat([tf.gather(seqs, parent), token[:, None]], axis=1)
-                h, c = tf.gather(h, parent), tf.gather(c, parent)
-                last = token[:, None]
-            return seqs, scores
-
         _MODELS["v2_parts"] = tuple(
-            tf.function(f, reduce_retracing=True) for f in (encode, step, beam)
+            tf.function(f, reduce_retracing=True, autograph=False) for f in (encode, step)
         )
     return _MODELS["v2_parts"]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _lstm_step(
+    z_in: np.ndarray, h: np.ndarray, c: np.ndarray, recurrent: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One Keras LSTM step (gates i, f, c, o) given the input part ``x @ W + b``."""
+    z = z_in + h @ recurrent
+    i, f, g, o = np.split(z, 4, axis=-1)
+    c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+    return _sigmoid(o) * np.tanh(c), c
+
+
+def _v2_weights() -> dict[str, np.ndarray]:
+    """v2's trained weights in float64, with ``embedding @ W + b`` precomputed per id.
+
+    Beam search makes one tiny step per character for one date at a time: done in NumPy
+    with the model's own weights, it costs far less than a framework call per step.
+    """
+    if "v2_weights" not in _MODELS:
+        model = _load(V2_FILE)
+        out: dict[str, np.ndarray] = {}
+        for side in ("enc", "dec"):
+            (table,) = model.get_layer(f"{side}_embedding").get_weights()
+            kernel, recurrent, bias = model.get_layer(f"{side}_lstm").get_weights()
+            out[f"{side}_in"] = table.astype(np.float64) @ kernel + bias
+            out[f"{side}_recurrent"] = recurrent.astype(np.float64)
+        kernel, bias = model.get_layer("dec_dense").get_weights()
+        out["dense"], out["dense_bias"] = kernel.astype(np.float64), bias.astype(np.float64)
+        _MODELS["v2_weights"] = out
+    return _MODELS["v2_weights"]
 
 
 # ----------------------------------------------------------------------------- inference
@@ -207,7 +221,7 @@ def predict_date_strs(date_strs: list[str]) -> list[str]:
     """Convert with v2, decoding greedily one character at a time."""
     if not date_strs:
         return []
-    encode, step, _ = _v2_parts()
+    encode, step = _v2_parts()
     ids: list[np.ndarray] = []
     for start in range(0, len(date_strs), 1024):
         X = prepare_date_strs(date_strs[start : start + 1024])
@@ -229,12 +243,25 @@ def beam_search(date_str: str, beam_width: int) -> list[tuple[str, float]]:
     logs of the decoder's softmax outputs along the candidate. At every step each kept
     candidate is extended by every output id and the ``beam_width`` best are kept.
     """
-    import tensorflow as tf
-
     if int(beam_width) < 1:
         raise ValueError(f"beam_width must be at least 1, not {beam_width}")
-    _, _, beam = _v2_parts()
-    x = tf.constant(prepare_date_strs([date_str]))
-    seqs, scores = beam(x, tf.constant(int(beam_width), dtype=tf.int32))
-    texts = ids_to_date_strs(np.asarray(seqs))
-    return [(t, float(p)) for t, p in zip(texts, np.asarray(scores), strict=True)]
+    w = _v2_weights()
+    units = w["enc_recurrent"].shape[0]
+    h, c = np.zeros((1, units)), np.zeros((1, units))
+    for char_id in prepare_date_strs([date_str])[0]:
+        h, c = _lstm_step(w["enc_in"][char_id][None], h, c, w["enc_recurrent"])
+    seqs = np.zeros((1, 0), dtype=np.int64)
+    scores = np.zeros(1)
+    last = np.array([SOS_ID])
+    for _ in range(OUTPUT_LENGTH):
+        h, c = _lstm_step(w["dec_in"][last], h, c, w["dec_recurrent"])
+        logits = h @ w["dense"] + w["dense_bias"]
+        logits -= logits.max(axis=1, keepdims=True)
+        log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        total = (scores[:, None] + log_probs).ravel()
+        # stable sort: among equal scores the lower (candidate, id) comes first, as argmax
+        best = np.argsort(-total, kind="stable")[: int(beam_width)]
+        parent, last = np.divmod(best, log_probs.shape[1])
+        seqs = np.concatenate([seqs[parent], last[:, None]], axis=1)
+        scores, h, c = total[best], h[parent], c[parent]
+    return [(t, float(p)) for t, p in zip(ids_to_date_strs(seqs), scores, strict=True)]

@@ -27,7 +27,7 @@ def _config(quick: bool, gpu: bool) -> dict[str, Any]:
         return {"n_train": 100_000, "n_valid": 5_000, "epochs_v1": 40, "epochs_v2": 15,
                 "batch_size": 256}  # fmt: skip
     # v2 (teacher forcing) learns far faster than v1: it is near perfect after a few epochs
-    return {"n_train": 40_000, "n_valid": 2_000, "epochs_v1": 25, "epochs_v2": 8, "batch_size": 64}
+    return {"n_train": 40_000, "n_valid": 2_000, "epochs_v1": 12, "epochs_v2": 8, "batch_size": 64}
 
 
 def _exact_match(predicted: list[str], targets: list[str]) -> float:
