@@ -267,14 +267,16 @@ def _check_v1_padding(ctx: Context) -> Outcome:
             padding_errors=float(len(broken)),
         )
     lines = [
-        f"  {s!r} {how} → got {a!r}; beside {longest!r} → {m!r}; expected {oracle.convert(s)!r}"
+        f"  {s!r} {how} → {a!r} → {m!r} → {oracle.convert(s)!r}"
         for s, how, a, m in broken[:SHOWN_ERRORS]
     ]
     return Outcome.failed(
-        f"{len(broken)} of {len(cases)} conversions of short dates go wrong when no long date "
-        f"is in the batch, though they are right (or different) beside one. v1's encoder "
-        f"was trained on inputs padded to the longest date (18 characters): pad every batch "
-        f"to that training length, not to the longest string of the batch.\n" + "\n".join(lines),
+        f"{len(broken)} of {len(cases)} conversions of short dates come out wrong when no "
+        f"18-character date is in the batch, and differently than beside one: the answer "
+        f"depends on the batch. An encoder without a mask reads the padding; if v1 was trained "
+        f"on inputs padded to 18 characters, pad every batch to that training length, not to "
+        f"the longest string of the batch (input → alone → beside a long date → expected):\n"
+        + "\n".join(lines),
         counterexample=repr(broken[0][0]),
         padding_errors=float(len(broken)),
     )

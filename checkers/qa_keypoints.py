@@ -540,7 +540,6 @@ QUESTIONS: tuple[Question, ...] = (
             ),
         ),
         antonyms=(
-            ("encoder", "decoder"),
             ("longer", "shorter"),
             ("long", "short"),
             ("more", "less"),

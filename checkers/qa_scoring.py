@@ -7,16 +7,22 @@ cover a key point only if
 2. it is not the question copied back (it adds enough words of its own and is not nearly
    identical to the question in embedding space);
 3. it names the concept the point is about (every ``require`` pattern of the point matches);
-4. it does not say the opposite: a unit is only compared with statements of the same
-   negation parity ("cannot learn" never matches "can learn"; each point has statements in
-   the polarities students use), and the pair (unit ``u``, statement ``p``) is discarded
-   when a flipped version of either (one antonym pair of the question exchanged:
-   "stateless" ↔ "stateful", "high" ↔ "low", ...) is closer to the other by more than
-   ``margin`` — i.e. the unit is nearer the opposite claim than the claim itself.
+4. it does not say the opposite. Negation: with ``polarity="any"`` a unit holding a
+   negation cue is only compared with statements holding one too, and vice versa
+   ("cannot learn" never matches "can learn"; each point has statements in the polarities
+   students use); with ``"parity"`` the parities of the cue counts must agree; and when
+   only one side of a pair is negated, the pair is discarded if removing the negation
+   brings them closer by more than ``neg_margin``. Antonyms: the pair (unit ``u``,
+   statement ``p``) is discarded when a version of either with one antonym pair of the
+   question exchanged ("stateless" ↔ "stateful", "high" ↔ "low", ...) is closer to the
+   other by more than ``margin`` — the unit is nearer the opposite claim than the claim.
+   A pair whose two words both occur in ``u`` or ``p`` is not used (exchanging them only
+   reorders words, which mean pooling cannot see).
 
-The point's similarity is the best cosine similarity over the remaining (unit, statement)
-pairs; it is covered when that reaches the point's threshold (calibrated on the tune split
-of ``tests/qa_calibration``; see ``bench/bench_qa.py``). Score = 10 × covered weight /
+A unit's similarity to the point is the mean of its ``top_k`` best cosine similarities
+with statements that survive these tests; the point's similarity is the best over units;
+it is covered when that reaches the point's threshold (calibrated on the tune split of
+``tests/qa_calibration``; see ``bench/bench_qa.py``). Score = 10 × covered weight /
 total weight.
 """
 
@@ -44,7 +50,8 @@ class Params:
 
     margin: float = 0.02
     neg_margin: float = 0.01
-    use_parity: bool = True
+    top_k: int = 1  # a unit's similarity: mean of its k best surviving statements
+    polarity: str = "any"  # "parity", "any" (negated only matches negated) or "none"
     salad_min_ratio: float = 0.12
     salad_min_tokens: int = 6
     question_sim_max: float = 0.9
@@ -173,6 +180,14 @@ def _is_question_copy(
     return bool(q_vecs.size) and float(np.max(q_vecs @ unit_vec)) >= params.question_sim_max
 
 
+def _is_salad(unit: str, params: Params) -> bool:
+    """A run of keywords rather than a statement: long enough, almost no function words."""
+    return (
+        len(qa_text.tokens(unit)) >= params.salad_min_tokens
+        and qa_text.function_word_ratio(unit) < params.salad_min_ratio
+    )
+
+
 @dataclass
 class _Analysis:
     units: _Side
@@ -190,13 +205,10 @@ def _analyse(question: Question, text: str, embedder: Embedder, params: Params) 
     q_vecs = embedder.embed(qa_text.sentences(qa_text.normalize(question.text)))
     units = _side(texts, question, embedder)
     eligible = np.ones(len(texts), bool)
+    salad = [u for u in texts if _is_salad(u, params)]
     copies = 0
     for i, unit in enumerate(texts):
-        n_tokens = len(qa_text.tokens(unit))
-        if (
-            n_tokens >= params.salad_min_tokens
-            and qa_text.function_word_ratio(unit) < params.salad_min_ratio
-        ):
+        if any(unit in whole for whole in salad):
             eligible[i] = False
         elif _is_question_copy(unit, units.vecs[i], question, q_vecs, params):
             eligible[i] = False
@@ -208,7 +220,9 @@ def _analyse(question: Question, text: str, embedder: Embedder, params: Params) 
 
 def _contradicts(u: _Side, i: int, p: _Side, j: int, sim: float, params: Params) -> bool:
     """Whether unit ``i`` says the opposite of statement ``j`` (see the module docstring)."""
-    if params.use_parity and u.parity[i] != p.parity[j]:
+    if params.polarity == "parity" and u.parity[i] != p.parity[j]:
+        return True
+    if params.polarity == "any" and (u.strip[i] is None) != (p.strip[j] is None):
         return True
     skip = u.both[i] | p.both[j]
     for k, vec in u.flips[i]:
@@ -218,9 +232,11 @@ def _contradicts(u: _Side, i: int, p: _Side, j: int, sim: float, params: Params)
         if k not in skip and float(vec @ u.vecs[i]) > sim + params.margin:
             return True
     u_strip, p_strip = u.strip[i], p.strip[j]
-    if u_strip is not None and float(u_strip @ p.vecs[j]) > sim + params.neg_margin:
-        return True
-    return p_strip is not None and float(p_strip @ u.vecs[i]) > sim + params.neg_margin
+    if u_strip is not None and p_strip is None:
+        return float(u_strip @ p.vecs[j]) > sim + params.neg_margin
+    if p_strip is not None and u_strip is None:
+        return float(p_strip @ u.vecs[i]) > sim + params.neg_margin
+    return False
 
 
 def _point_similarity(
@@ -235,14 +251,17 @@ def _point_similarity(
         if not analysis.eligible[i] or not all(r.search(unit) for r in required):
             continue
         sims = stmts.vecs @ units.vecs[i]
+        kept: list[float] = []
         for j in np.argsort(-sims):
             sim = float(sims[j])
-            if sim <= best:
-                break
-            if _contradicts(units, i, stmts, int(j), sim, params):
-                continue
-            best, evidence = sim, unit
-            break
+            if not _contradicts(units, i, stmts, int(j), sim, params):
+                kept.append(sim)
+                if len(kept) == params.top_k:
+                    break
+        if kept:
+            value = float(np.mean(kept + [kept[-1]] * (params.top_k - len(kept))))
+            if value > best:
+                best, evidence = value, unit
     return round(best, 4), evidence
 
 

@@ -335,6 +335,7 @@ EXERCISE = Exercise(
     checks=CHECKS,
     stub_file="reber.py",
     solution_file="reber.py",
+    call_timeout=20.0,
     artifacts=("reber.keras",),
 )
 

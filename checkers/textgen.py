@@ -325,6 +325,10 @@ def _short(text: str, limit: int = 40) -> str:
     return repr(text) if len(text) <= limit else repr(text[: limit - 3]) + "[...]"
 
 
+def _tail(text: str, limit: int = 40) -> str:
+    return repr(text) if len(text) <= limit else "[...]" + repr(text[-(limit - 3):])
+
+
 def _agree(log_prob: float, prob: float) -> bool:
     if abs(math.exp(min(log_prob, 0.0)) - prob) <= ABS_PROB_TOLERANCE and log_prob <= 1e-6:
         return True
@@ -415,7 +419,7 @@ def _greedy_problem(ctx: Context, prompt: str, generated: str, size: int) -> str
         if math.log(max(chosen, 1e-300)) < math.log(probs[best]) - LOG_PROB_TOLERANCE:
             return (f"generate_text({_short(prompt)}, {len(generated)}, temperature="
                     f"{NEAR_ZERO_T}, seed) gave {_short(generated)}; after "
-                    f"{_short(prompt + generated[:t])} it chose {char!r} (P = {chosen:.3g}) but "
+                    f"{_tail(prompt + generated[:t])} it chose {char!r} (P = {chosen:.3g}) but "
                     f"next_char_distribution of that whole prefix puts its maximum on "
                     f"{(['[UNK]'] + vocab)[best]!r} (P = {probs[best]:.3g}). Carry the GRU state "
                     "from step to step (do not reset it)")

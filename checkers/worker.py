@@ -81,13 +81,12 @@ def describe_exception(error: BaseException, source: Path | None) -> dict[str, A
     }
 
 
-def _load(source: Path) -> Any:
+def _new_module(source: Path) -> Any:
     spec = importlib.util.spec_from_file_location("submission", source)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {source.name}")
     module = importlib.util.module_from_spec(spec)
     sys.modules["submission"] = module
-    spec.loader.exec_module(module)
     return module
 
 
@@ -121,8 +120,11 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture) ->
             if op == "exit":
                 return
             if op == "load":
-                module = _load(source)
-                reply.update(ok=True, value=sorted(n for n in vars(module) if not n.startswith("_")))
+                # Kept even if running it fails part-way: what it defined is still gradable.
+                module = _new_module(source)
+                module.__spec__.loader.exec_module(module)
+                names = sorted(n for n in vars(module) if not n.startswith("_"))
+                reply.update(ok=True, value=names)
             elif op == "call":
                 if module is None:
                     raise RuntimeError("the submission is not loaded")

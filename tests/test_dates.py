@@ -178,3 +178,32 @@ def test_reference_models_full_marks_in_process() -> None:
     for check in report.checks:
         if check.id != "dates.v1_padding":
             assert check.metrics["exact_match"] >= 0.999, (check.id, check.metrics)
+
+
+@pytest.mark.slow
+def test_reference_beam_width_one_is_greedy_and_padding_matters() -> None:
+    inputs, targets = reference.random_dates(300, np.random.default_rng(7))
+    greedy = reference.predict_date_strs(inputs)
+    assert [reference.beam_search(s, 1)[0][0] for s in inputs] == greedy
+    assert np.mean([g == t for g, t in zip(greedy, targets, strict=True)]) >= 0.999
+    for s in inputs[:20]:
+        candidates = reference.beam_search(s, 4)
+        logps = [p for _, p in candidates]
+        assert len({t for t, _ in candidates}) == 4 and logps == sorted(logps, reverse=True)
+        assert all(p <= 0 for p in logps)
+    # v1 has no mask: padding short dates only to the batch max (HOML's bug) breaks them
+    shorts = ["May 01, 1000", "June 15, 2020", "April 30, 1999"]
+    unpadded = reference._load(reference.V1_FILE).predict(
+        reference.prepare_date_strs(shorts), verbose=0
+    )
+    assert reference.ids_to_date_strs(unpadded.argmax(-1)) != [oracle.convert(s) for s in shorts]
+    assert reference.convert_date_strs(shorts) == [oracle.convert(s) for s in shorts]
+
+
+@pytest.mark.slow
+def test_train_quick_smoke(tmp_path: Path) -> None:
+    from solutions import train_dates
+
+    result = train_dates.train(quick=True, out_dir=tmp_path)
+    assert (tmp_path / reference.V1_FILE).is_file() and (tmp_path / reference.V2_FILE).is_file()
+    assert 0.0 <= result["v1_exact_match"] <= 1.0

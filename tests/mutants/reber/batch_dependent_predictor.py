@@ -1,11 +1,11 @@
 # expect: reber.predict_contract
-# Rescales the probabilities of each batch to [0, 1]: the answer for a string depends on
-# the other strings of its batch.
-_reference_predict = predict
-
-
-def predict(strings):
-    p = np.asarray(_reference_predict(strings), dtype=float)
-    if len(p) < 2 or p.max() == p.min():
-        return p
-    return (p - p.min()) / (p.max() - p.min())
+# may-lose: reber.accuracy reber.long_range
+# Pads with the id of a real letter ("E") instead of the masked id 0: a string's answer
+# then depends on how long the other strings of its batch are.
+def pad_ids(sequences):
+    width = max((len(s) for s in sequences), default=1)
+    padded = np.full((len(sequences), max(width, 1)), POSSIBLE_CHARS.index("E") + 1,
+                     dtype=np.int32)
+    for row, ids in enumerate(sequences):
+        padded[row, : len(ids)] = np.asarray(ids, dtype=np.int32) + 1
+    return padded
