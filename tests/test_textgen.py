@@ -335,3 +335,19 @@ def test_reference_model_checks_full_marks_in_process() -> None:
     assert report.score == report.max_score, report.to_json()
     loss = report.result("textgen.heldout_loss")
     assert "held-out loss" in loss.feedback
+
+
+@pytest.mark.slow
+@needs_data
+def test_quick_training_writes_models_that_load(tmp_path: Path) -> None:
+    import keras
+
+    from solutions.train_textgen import train
+
+    summary = train(quick=True, out_dir=tmp_path, data_path=DATA)
+    model = keras.models.load_model(tmp_path / "textgen_quick.keras", compile=False)
+    assert [tuple(i.shape) for i in model.inputs] == [(None, None), (None, 128)]
+    assert summary["best_heldout_loss"] < 3.5
+    folder = Path(summary["tiny_gpt2"]["folder"])
+    out = reference.generate_with_pretrained("KING:", str(folder), 1, 10, 1.0, 1.0, 0)
+    assert len(out[0]) == len("KING:") + 10
