@@ -68,6 +68,7 @@ def find_submission(path: Path, exercise: str) -> Submission:
 
 
 _MAGIC = re.compile(r"^\s*(%|!)")
+_FUTURE = re.compile(r"^from\s+__future__\s+import\b")
 
 
 def notebook_to_script(text: str) -> tuple[str, list[str]]:
@@ -104,6 +105,13 @@ def notebook_to_script(text: str) -> tuple[str, list[str]]:
             else:
                 kept.append(line)
         parts.append(f"# --- cell {number} ---\n" + "\n".join(kept))
+    # Jupyter compiles each cell on its own; one script needs __future__ imports first.
+    future = sorted({line.strip() for part in parts for line in part.splitlines()
+                     if _FUTURE.match(line)})
+    if future:
+        parts = ["\n".join(line for line in part.splitlines() if not _FUTURE.match(line))
+                 for part in parts]
+        parts.insert(0, "\n".join(future))
     notes = []
     if dropped:
         cells_text = ", ".join(str(n) for n in sorted(set(dropped)))

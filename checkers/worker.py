@@ -73,6 +73,8 @@ def describe_exception(error: BaseException, source: Path | None) -> dict[str, A
         message = f"the code called sys.exit({error.code!r})"
     else:
         message = "".join(traceback.format_exception_only(type(error), error)).strip()
+        if source is not None:
+            message = message.replace(str(source), source.name)
     return {
         "type": type(error).__name__,
         "mro": [cls.__name__ for cls in type(error).__mro__],
