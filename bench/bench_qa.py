@@ -32,12 +32,15 @@ from checkers.qa_keypoints import QUESTION_BY_ID  # noqa: E402
 from checkers.qa_scoring import PARAMS_FILE, Params, load_params, point_similarities  # noqa: E402
 
 CALIBRATION_DIR = ROOT / "tests" / "qa_calibration"
-MARGINS = (0.0, 0.01, 0.02, 0.04)
-NEG_MARGINS = (0.0, 0.01, 0.02, 0.04)
-PARITY = (True, False)
+MARGINS = (0.01, 0.02, 0.04)
+NEG_MARGINS = (0.0, 0.02, 0.04)
+POLARITY = ("any", "parity", "none")
 SALAD_RATIOS = (0.1,)
+SALAD_TOKENS = (4,)
+TOP_K = (1, 2)
+SLACKS = (1.0, 0.1, 0.05)
+POINT_WINDOWS = (0.0, 0.03, 0.06, 0.1)
 THRESHOLD_GRID = tuple(round(x, 2) for x in np.arange(0.40, 0.91, 0.01))
-POINT_WINDOW = 0.08
 
 
 @dataclass(frozen=True)
@@ -153,35 +156,73 @@ def _accuracy(pairs: list[tuple[str, float, bool]], threshold: float) -> float:
     return float(np.mean([(s >= threshold) == y for _, s, y in pairs])) if pairs else 0.0
 
 
+def _point_thresholds(
+    pairs: list[tuple[str, float, bool]], default: float, window: float
+) -> dict[str, float]:
+    """Per-point thresholds within ``window`` of ``default`` (ties: closest to default)."""
+    out = {}
+    for point_id in sorted({p for p, _, _ in pairs}):
+        mine = [x for x in pairs if x[0] == point_id]
+        grid = [t for t in THRESHOLD_GRID if abs(t - default) <= window + 1e-9]
+        out[point_id] = max((_accuracy(mine, t), -abs(t - default), t) for t in grid)[2]
+    return out
+
+
+def _choose_window(
+    rows: list[Labelled], feats: dict[int, dict[str, float]], default: float
+) -> float:
+    """How far per-point thresholds may move from the global one: 2-fold CV on ``rows``."""
+    folds = [rows[0::2], rows[1::2]]
+    scores = []
+    for window in POINT_WINDOWS:
+        accs = []
+        for k in (0, 1):
+            fitted = _point_thresholds(_pairs(folds[k], feats), default, window)
+            test = _pairs(folds[1 - k], feats)
+            accs.append(np.mean([(s >= fitted.get(p, default)) == y for p, s, y in test]))
+        scores.append((float(np.mean(accs)), -window, window))
+    return max(scores)[2]
+
+
 def tune(rows: list[Labelled]) -> tuple[Params, float]:
     """Choose the flip margins, parity use, salad ratio and a global threshold, then
     per-point thresholds near it — all on the tune rows only."""
     best: tuple[float, Params] | None = None
     grid = [
-        (m, n, par, r) for m in MARGINS for n in NEG_MARGINS for par in PARITY for r in SALAD_RATIOS
+        (m, n, par, r, st, k, sl)
+        for m in MARGINS
+        for n in NEG_MARGINS
+        for par in POLARITY
+        for r in SALAD_RATIOS
+        for st in SALAD_TOKENS
+        for k in TOP_K
+        for sl in SLACKS
     ]
-    for margin, neg_margin, parity, ratio in grid:
+    for margin, neg_margin, parity, ratio, salad_tokens, top_k, slack in grid:
         params = Params(
-            margin=margin, neg_margin=neg_margin, use_parity=parity, salad_min_ratio=ratio
+            margin=margin,
+            neg_margin=neg_margin,
+            polarity=parity,
+            salad_min_ratio=ratio,
+            salad_min_tokens=salad_tokens,
+            top_k=top_k,
+            exclusive_slack=slack,
         )
         pairs = _pairs(rows, features(rows, params))
         accs = [(_accuracy(pairs, t), -abs(t - 0.6), t) for t in THRESHOLD_GRID]
         acc, _, threshold = max(accs)
         params.default_threshold = threshold
-        print(f"  margin={margin:.2f} neg_margin={neg_margin:.2f} parity={parity!s:5} "
-              f"salad={ratio:.2f} threshold={threshold:.2f} point accuracy={acc:.3f}")
+        print(f"  margin={margin:.2f} neg_margin={neg_margin:.2f} polarity={parity:6} "
+              f"salad={ratio:.2f}/{salad_tokens} top_k={top_k} slack={slack} "
+              f"threshold={threshold:.2f} point accuracy={acc:.3f}")
         if best is None or acc > best[0] + 1e-9:
             best = (acc, params)
     assert best is not None
     params = best[1]
-    pairs = _pairs(rows, features(rows, params))
-    thresholds = {}
-    for question in QUESTION_BY_ID.values():
-        for point in question.points:
-            mine = [x for x in pairs if x[0] == point.id]
-            grid = [t for t in THRESHOLD_GRID if abs(t - params.default_threshold) <= POINT_WINDOW]
-            scored = [(_accuracy(mine, t), -abs(t - params.default_threshold), t) for t in grid]
-            thresholds[point.id] = max(scored)[2]
+    feats = features(rows, params)
+    window = _choose_window(rows, feats, params.default_threshold)
+    print(f"  per-point threshold window (2-fold CV on the tune split): ±{window:.2f}")
+    thresholds = _point_thresholds(_pairs(rows, feats), params.default_threshold, window)
     params.thresholds = thresholds
     return params, best[0]
 

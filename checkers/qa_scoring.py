@@ -50,6 +50,7 @@ class Params:
 
     margin: float = 0.02
     neg_margin: float = 0.01
+    exclusive_slack: float = 1.0  # a unit counts for points within this of its best one
     top_k: int = 1  # a unit's similarity: mean of its k best surviving statements
     polarity: str = "any"  # "parity", "any" (negated only matches negated) or "none"
     salad_min_ratio: float = 0.12
@@ -239,14 +240,15 @@ def _contradicts(u: _Side, i: int, p: _Side, j: int, sim: float, params: Params)
     return False
 
 
-def _point_similarity(
+def _unit_values(
     question: Question, point: KeyPoint, analysis: _Analysis, embedder: Embedder, params: Params
-) -> tuple[float, str | None]:
-    """Best similarity over the (unit, statement) pairs that survive every filter."""
+) -> np.ndarray:
+    """Per unit: the mean of its ``top_k`` best surviving statement similarities (0 when the
+    unit is ineligible, lacks a required term, or contradicts every statement)."""
     stmts = _statements(question, point, embedder)
     units = analysis.units
     required = _required(question.id, point.id)
-    best, evidence = 0.0, None
+    values = np.zeros(len(units.texts))
     for i, unit in enumerate(units.texts):
         if not analysis.eligible[i] or not all(r.search(unit) for r in required):
             continue
@@ -259,10 +261,28 @@ def _point_similarity(
                 if len(kept) == params.top_k:
                     break
         if kept:
-            value = float(np.mean(kept + [kept[-1]] * (params.top_k - len(kept))))
-            if value > best:
-                best, evidence = value, unit
-    return round(best, 4), evidence
+            values[i] = float(np.mean(kept + [kept[-1]] * (params.top_k - len(kept))))
+    return values
+
+
+def _point_similarities(
+    question: Question, analysis: _Analysis, embedder: Embedder, params: Params
+) -> dict[str, tuple[float, str | None]]:
+    """Best unit value per point; a unit only counts for the points it is (nearly) closest
+    to (within ``exclusive_slack`` of its best point), so one claim cannot earn every point."""
+    if not analysis.units.texts:
+        return {p.id: (0.0, None) for p in question.points}
+    table = np.stack(
+        [_unit_values(question, p, analysis, embedder, params) for p in question.points]
+    )
+    allowed = table >= table.max(axis=0, keepdims=True) - params.exclusive_slack
+    out = {}
+    for k, point in enumerate(question.points):
+        row = np.where(allowed[k], table[k], 0.0)
+        i = int(np.argmax(row))
+        best = round(float(row[i]), 4)
+        out[point.id] = (best, analysis.units.texts[i] if best > 0 else None)
+    return out
 
 
 def point_similarities(
@@ -273,9 +293,7 @@ def point_similarities(
     embedder = embedder or get_embedder()
     question = QUESTION_BY_ID[question_id]
     analysis = _analyse(question, text, embedder, params)
-    return {
-        p.id: _point_similarity(question, p, analysis, embedder, params) for p in question.points
-    }
+    return _point_similarities(question, analysis, embedder, params)
 
 
 def grade_answer(
@@ -296,8 +314,9 @@ def grade_answer(
     embedder = embedder or get_embedder(model_path)
     analysis = _analyse(question, text, embedder, params)
     results = []
+    similarities = _point_similarities(question, analysis, embedder, params)
     for point in question.points:
-        sim, evidence = _point_similarity(question, point, analysis, embedder, params)
+        sim, evidence = similarities[point.id]
         covered = sim >= params.threshold(point.id)
         results.append(PointResult(point, sim, covered, evidence if covered else None))
     weight = sum(r.point.weight for r in results if r.covered)
