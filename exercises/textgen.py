@@ -25,6 +25,12 @@ Conventions the checker relies on
 - Save the trained model beside this file (e.g. ``Path(__file__).with_name("textgen.keras")``)
   and load it lazily inside the functions (cache it in a module global); the checker
   never trains your model.
+- Speed: calling a Keras RNN model eagerly (``model([ids, state])``) on a long text runs
+  its time loop step by step in Python, seconds per call. Wrap the call in one
+  ``tf.function`` with an ``input_signature`` whose time axis is ``None`` (traced once for
+  every length), or use ``model.predict_on_batch``. The checker calls
+  ``sequence_log_probs`` on passages of a few hundred characters and
+  ``next_char_distribution`` on many prefixes.
 - Temperatures are > 0 ("near zero" means a small positive number such as 0.001).
 - All randomness comes from the ``rng`` / ``seed`` arguments, so results can be reproduced.
 

@@ -204,6 +204,10 @@ def train_tiny_gpt2(quick: bool = False, out_dir: Path | None = None,
     from checkers.textgen_data import load_text, split_text, vocab_of
 
     torch.manual_seed(seed)
+    if not torch.cuda.is_available() and (os.cpu_count() or 1) <= 4:
+        # On a small shared CPU, torch's OpenMP threads spin-wait for each other and run
+        # ~10x slower than one thread; one thread is the faster choice here.
+        torch.set_num_threads(1)
     rng = np.random.default_rng(seed)
     train_text, heldout_text = split_text(load_text(data_path))
     tokenizer = char_tokenizer(vocab_of(train_text))
