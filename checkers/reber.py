@@ -104,6 +104,9 @@ def check_generate_coverage(ctx: Context) -> Outcome:
                 "".join(oracle.REBER_TRANSITIONS[state])) for state in oracle.CHOICE_STATES]
     for label, counter, letters in tables:
         observed = [counter[letter] for letter in letters]
+        if sum(observed) == 0:
+            problems.append(f"{label} was never reached")
+            continue
         p_value = float(stats.chisquare(observed).pvalue)
         if p_value < SIGNIFICANCE:
             shares = ", ".join(f"{letter}: {n}" for letter, n in zip(letters, observed,
@@ -111,6 +114,9 @@ def check_generate_coverage(ctx: Context) -> Outcome:
             problems.append(f"at {label} the branches were taken {shares} times "
                             f"(each should be taken about equally often; p = {p_value:.1e})")
     for label, observed_runs in runs.items():
+        if not observed_runs:
+            problems.append(f"the {label} was never entered")
+            continue
         p_value = _geometric_p_value(observed_runs)
         if p_value < SIGNIFICANCE:
             longest = max(observed_runs, default=0)
