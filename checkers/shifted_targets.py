@@ -17,7 +17,17 @@ import numpy as np
 from hypothesis import strategies as st
 
 from checkers import shifted_targets_oracle as oracle
-from checkers.core import Check, Context, Exercise, Outcome, linear_credit
+from checkers.core import (
+    CallTimeout,
+    Check,
+    Context,
+    Exercise,
+    NotImplementedInSubmission,
+    Outcome,
+    SubmissionError,
+    WorkerDied,
+    linear_credit,
+)
 from checkers.expect import expect_array, expect_bool, expect_tuple
 from checkers.properties import Violation, run_property
 from checkers.shifted_targets_oracle import END, PAD, START
@@ -141,6 +151,10 @@ def _property_then_edges(
             test(edge)
         except Violation as violation:
             return Outcome.failed(str(violation), counterexample=describe(edge))
+        except (CallTimeout, WorkerDied, NotImplementedInSubmission):
+            raise
+        except SubmissionError as error:  # e.g. the submission raised for this input
+            return Outcome.failed(error.message, counterexample=describe(edge))
     return outcome
 
 
