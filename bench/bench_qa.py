@@ -185,9 +185,10 @@ def _choose_window(
 
 
 def tune(rows: list[Labelled]) -> tuple[Params, float]:
-    """Choose the flip margins, parity use, salad ratio and a global threshold, then
-    per-point thresholds near it — all on the tune rows only."""
-    best: tuple[float, Params] | None = None
+    """Choose the flip margins, polarity rule, salad limits, top-k and slack (best tune
+    kappa, then best per-point accuracy), with the global threshold that maximises per-point
+    accuracy, then per-point thresholds near it — all on the tune rows only."""
+    best: tuple[tuple[float, float], Params] | None = None
     grid = [
         (m, n, par, r, st, k, sl)
         for m in MARGINS
@@ -208,15 +209,17 @@ def tune(rows: list[Labelled]) -> tuple[Params, float]:
             top_k=top_k,
             exclusive_slack=slack,
         )
-        pairs = _pairs(rows, features(rows, params))
+        feats = features(rows, params)
+        pairs = _pairs(rows, feats)
         accs = [(_accuracy(pairs, t), -abs(t - 0.6), t) for t in THRESHOLD_GRID]
         acc, _, threshold = max(accs)
         params.default_threshold = threshold
+        qwk = float(evaluate(rows, feats, params)["qwk"])  # type: ignore[arg-type]
         print(f"  margin={margin:.2f} neg_margin={neg_margin:.2f} polarity={parity:6} "
               f"salad={ratio:.2f}/{salad_tokens} top_k={top_k} slack={slack} "
-              f"threshold={threshold:.2f} point accuracy={acc:.3f}")
-        if best is None or acc > best[0] + 1e-9:
-            best = (acc, params)
+              f"threshold={threshold:.2f} point accuracy={acc:.3f} kappa={qwk:.3f}")
+        if best is None or (qwk, acc) > best[0]:
+            best = ((qwk, acc), params)
     assert best is not None
     params = best[1]
     feats = features(rows, params)
@@ -224,7 +227,7 @@ def tune(rows: list[Labelled]) -> tuple[Params, float]:
     print(f"  per-point threshold window (2-fold CV on the tune split): ±{window:.2f}")
     thresholds = _point_thresholds(_pairs(rows, feats), params.default_threshold, window)
     params.thresholds = thresholds
-    return params, best[0]
+    return params, best[0][1]
 
 
 def per_answer_cost(rows: list[Labelled], params: Params) -> float:

@@ -99,6 +99,8 @@ QUESTIONS: tuple[Question, ...] = (
                 4,
                 "what a stateful RNN can learn that a stateless one cannot",
                 (
+                    "A stateful RNN does not reset its hidden state after each batch, so it can "
+                    "learn patterns longer than one window.",
                     "A stateful RNN remembers the context from the previous batch.",
                     "Stateful models can capture longer-range dependencies.",
                     "The final state of a batch is used as the initial state of the next batch, "
@@ -146,6 +148,8 @@ QUESTIONS: tuple[Question, ...] = (
                 3,
                 "why stateless RNNs are easier to train",
                 (
+                    "Stateless training does not need the batches in order, so the data can be "
+                    "shuffled.",
                     "Stateless RNNs are easier to train because the training samples can be "
                     "shuffled.",
                     "For a stateful RNN the batches are correlated, which makes gradient descent "
@@ -209,6 +213,7 @@ QUESTIONS: tuple[Question, ...] = (
                 5,
                 "what goes wrong when output starts before the input has been read",
                 (
+                    "A plain RNN has not seen the end of the sentence when it starts translating.",
                     "A plain RNN outputs a word for each input word, so it translates word by "
                     "word.",
                     "The first output words are produced before the model knows how the sentence "
