@@ -124,6 +124,12 @@ def pack(path: Path) -> bytes:
     return data
 
 
+def _skipped(folder: str, names: list[str]) -> list[str]:
+    """Names not copied into a private copy: caches, VCS folders, and symbolic links (a
+    link could point at another student's files)."""
+    return [n for n in names if n in SKIPPED_NAMES or os.path.islink(os.path.join(folder, n))]
+
+
 def _stage(task: Task, dest: Path) -> Path:
     """A private copy of the entry under ``dest``; returns the path to grade."""
     if task.payload is not None:
@@ -133,8 +139,7 @@ def _stage(task: Task, dest: Path) -> Path:
     source = Path(task.path)
     target = dest / source.name
     if source.is_dir():
-        shutil.copytree(source, target, symlinks=False,
-                        ignore=shutil.ignore_patterns(*SKIPPED_NAMES))
+        shutil.copytree(source, target, ignore=_skipped)
     else:
         shutil.copy2(source, target)
     return target

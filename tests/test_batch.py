@@ -355,3 +355,24 @@ def test_grade_refuses_a_gradebook_in_use(tmp_path: Path) -> None:
     finally:
         held.close()
     assert run_batch("reber", tmp_path / "class", db).total == 0
+
+
+@pytest.mark.slow
+def test_full_grading_with_models_in_the_pool(tmp_path: Path) -> None:
+    """Every check, the model ones included (TensorFlow in each sandbox), two at a time."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    reference = folder / "alice"
+    reference.mkdir()
+    shutil.copy2(SOLUTIONS / "reber.py", reference / "reber.py")
+    shutil.copy2(SOLUTIONS / "reber.keras", reference / "reber.keras")
+    mutant = next(m for m in all_mutants(MUTANTS) if m.path.stem == "constant_predictor")
+    build_submission(tmp_path / "build", mutant).rename(folder / "bob")
+    db = tmp_path / "grades.sqlite"
+    summary = run_batch("reber", folder, db, jobs=2, options=grading_options())
+    assert summary.graded == 2
+    with Gradebook(db) as book:
+        rows = {r.student: r for r in book.rows()}
+    assert rows["alice"].score == rows["alice"].max_score == 100.0, rows["alice"].report.to_json()
+    lost = {c.id for c in rows["bob"].report.checks if c.score < c.max_score}
+    assert mutant.expect <= lost <= mutant.expect | mutant.may_lose
