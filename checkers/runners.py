@@ -72,12 +72,14 @@ class Limits:
 
     memory_bytes: int = 12 * GiB  # address space; TensorFlow alone maps several GiB
     cpu_seconds: int = 3600  # over the worker's life
-    file_bytes: int = 1 * GiB
-    processes: int = 512  # only enforced for unprivileged users
+    file_bytes: int = 256 * MiB  # per file written
+    disk_bytes: int = 1 * GiB  # the worker's private /tmp (its folder lives there)
+    processes: int = 1024  # per user: enforced once the worker runs as nobody
     open_files: int = 1024
     reply_bytes: int = 256 * MiB
     load_timeout: float = 180.0
     max_restarts: int = 25
+    isolate: bool = True  # namespaces, hidden grader folders, unprivileged user
 
 
 def _signal_name(number: int) -> str:
@@ -87,7 +89,9 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def error_from_reply(func: str, error: Mapping[str, Any], import_note: str | None) -> SubmissionError:
+def error_from_reply(
+    func: str, error: Mapping[str, Any], import_note: str | None
+) -> SubmissionError:
     """The SubmissionError that a worker's error reply stands for, worded for a student."""
     kind = str(error.get("type", ""))
     types = [str(t) for t in error.get("mro", [])]
@@ -156,6 +160,8 @@ class SandboxRunner:
     notes: list[str] = field(default_factory=list)
     load_error: str | None = None
     import_note: str | None = None
+    # More folders the worker must not see (e.g. an instructor's private held-out data).
+    extra_hidden: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._process: subprocess.Popen | None = None
@@ -181,11 +187,10 @@ class SandboxRunner:
                 resource.setrlimit(which, (value, value))
             except (ValueError, OSError):
                 pass
-        if os.getuid() != 0:
-            try:
-                resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-            except (ValueError, OSError):
-                pass
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        except (ValueError, OSError):
+            pass
 
     def _start(self) -> None:
         self._starts += 1
@@ -208,7 +213,13 @@ class SandboxRunner:
             sys.executable, "-I", "-m", "checkers.worker",
             "--requests", str(requests_read), "--replies", str(replies_write),
             "--source", str(source), "--capture", str(self._root / "output.log"),
+            "--disk-quota", str(self.limits.disk_bytes),
         ]
+        if self.limits.isolate:
+            for folder in self._folders_to_hide():
+                command += ["--hide", str(folder)]
+        else:
+            command.append("--no-isolation")
         env = scrubbed_environment(self._root, self.env)
         self._process = subprocess.Popen(
             command,
@@ -236,7 +247,9 @@ class SandboxRunner:
             self.load_error = f"importing your file failed: {error.message}"
             return
         if reply.get("ok"):
+            self._collect_isolation_notes()
             return
+        self._collect_isolation_notes()
         error = reply.get("error", {})
         if error.get("type") == "SyntaxError" or "SyntaxError" in error.get("mro", []):
             self.load_error = f"your file has a syntax error: {error.get('message', '')}"
@@ -250,6 +263,31 @@ class SandboxRunner:
             + "; functions defined after that point are missing"
         )
         self.notes.append(self.import_note)
+
+    def _folders_to_hide(self) -> list[Path]:
+        """The grader's folders and the submission's neighbours (other submissions)."""
+        repo = Path(__file__).resolve().parent.parent
+        folders = [repo / name for name in ("solutions", "tests", "bench", ".git")]
+        original = self.submission.folder.resolve()
+        folders += [original, original.parent]
+        folders += [Path(p) for p in self.extra_hidden]
+        return [f for f in dict.fromkeys(folders) if f.is_dir()]
+
+    def _collect_isolation_notes(self) -> None:
+        if self._process is None:
+            return
+        try:
+            reply = self._exchange({"op": "notes"}, 30, "isolation")
+        except SubmissionError:
+            return
+        for note in reply.get("value") or []:
+            if isinstance(note, str) and not note.startswith("isolated:"):
+                self.notes.append(f"warning: {note}")
+        if self.limits.isolate and not any(
+            isinstance(n, str) and n.startswith("isolated:") for n in reply.get("value") or []
+        ):
+            self.notes.append("warning: the worker is not fully isolated (see notes above)")
+        self.notes[:] = list(dict.fromkeys(self.notes))
 
     def _kill(self) -> None:
         process = self._process
@@ -419,7 +457,8 @@ class InProcessRunner:
         except CallTimeout:
             raise
         except protocol.Unencodable as error:
-            raise error_from_reply(func, {"type": "Unencodable", "message": str(error)}, None)
+            raise error_from_reply(
+                func, {"type": "Unencodable", "message": str(error)}, None) from None
         except BaseException as error:  # noqa: BLE001 - SystemExit included
             if isinstance(error, KeyboardInterrupt):
                 raise

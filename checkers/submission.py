@@ -79,7 +79,9 @@ def notebook_to_script(text: str) -> tuple[str, list[str]]:
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"the notebook is not valid JSON ({error.msg} at line {error.lineno})")
+        raise ValueError(
+            f"the notebook is not valid JSON ({error.msg} at line {error.lineno})"
+        ) from None
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise ValueError("the notebook has no list of cells (is it a Jupyter .ipynb file?)")

@@ -26,11 +26,15 @@ OUTPUT_TAIL = 2000
 
 
 class _Capture:
-    """stdout/stderr of the submission, redirected to a file we read back per call."""
+    """stdout/stderr of the submission, redirected to a file we read back per call.
+
+    The file is read through a descriptor opened up front, so reading still works after
+    the worker drops its privileges or the file's folder is covered by a mount.
+    """
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.read_fd = os.open(path, os.O_RDONLY)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         os.close(fd)
@@ -47,11 +51,9 @@ class _Capture:
             except Exception:
                 pass
         try:
-            size = self.path.stat().st_size
-            with open(self.path, "rb") as handle:
-                start = max(self.offset, size - OUTPUT_TAIL)
-                handle.seek(start)
-                text = handle.read(OUTPUT_TAIL).decode("utf-8", "replace")
+            size = os.fstat(self.read_fd).st_size
+            start = max(self.offset, size - OUTPUT_TAIL)
+            text = os.pread(self.read_fd, OUTPUT_TAIL, start).decode("utf-8", "replace")
             self.offset = size
             return text
         except OSError:
@@ -108,7 +110,8 @@ def _call(module: Any, request: dict[str, Any]) -> tuple[Any, list[np.random.Gen
     return result, rngs
 
 
-def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture) -> None:
+def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
+          notes: list[str]) -> None:
     """Answer requests until the grader closes the pipe or asks to exit."""
     module = None
     while True:
@@ -127,6 +130,8 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture) ->
                 module.__spec__.loader.exec_module(module)
                 names = sorted(n for n in vars(module) if not n.startswith("_"))
                 reply.update(ok=True, value=names)
+            elif op == "notes":
+                reply.update(ok=True, value=notes)
             elif op == "call":
                 if module is None:
                     raise RuntimeError("the submission is not loaded")
@@ -163,12 +168,21 @@ def main() -> None:
     parser.add_argument("--replies", type=int, required=True)
     parser.add_argument("--source", type=Path, required=True)
     parser.add_argument("--capture", type=Path, required=True)
+    parser.add_argument("--hide", type=Path, action="append", default=[])
+    parser.add_argument("--disk-quota", type=int, default=1 << 30)
+    parser.add_argument("--no-isolation", action="store_true")
     options = parser.parse_args()
-    # The submission's folder is importable (helper modules beside it), the grader's is not
-    # needed any more once this module and numpy are loaded.
-    sys.path.insert(0, str(options.source.parent))
     capture = _Capture(options.capture)
-    serve(options.requests, options.replies, options.source, capture)
+    work, source = options.source.parent, options.source
+    notes: list[str] = []
+    if not options.no_isolation:
+        from checkers.isolation import isolate
+
+        work, notes = isolate(work, options.hide, options.disk_quota)
+        source = work / options.source.name
+    # The submission's folder is importable (helper modules beside it).
+    sys.path.insert(0, str(work))
+    serve(options.requests, options.replies, source, capture, notes)
     os._exit(0)
 
 
