@@ -16,7 +16,9 @@ REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 EXERCISES = REPO / "exercises"
 MUTANTS = REPO / "tests" / "mutants"
-HOSTILE = REPO / "tests" / "hostile"
+ADVERSARIAL = REPO / "tests" / "adversarial"
+MALFORMED = REPO / "tests" / "malformed"
+HOSTILE = ADVERSARIAL  # former name
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
@@ -50,6 +52,10 @@ class Mutant:
     standalone: bool
     # check id -> the status it must end with (e.g. "timeout"), from a "# status:" line
     statuses: dict[str, str] = field(default_factory=dict)
+    # only these checks are graded (a "# checks:" line), to keep costly cases cheap
+    checks: frozenset[str] | None = None
+    # words the feedback of the lost checks must contain (a "# feedback:" line)
+    feedback: str | None = None
 
     @property
     def name(self) -> str:
@@ -70,8 +76,11 @@ def read_mutant(exercise: str, path: Path) -> Mutant:
         raise ValueError(f"{path} has no '# expect: CHECK_ID' line ('# expect: none' if it "
                          "must keep full marks)")
     statuses = dict(item.split("=", 1) for item in _ids_on("status", text))
+    feedback = re.search(r"^#\s*feedback:(.*)$", text, flags=re.MULTILINE)
     return Mutant(exercise, path, expect - {"none"}, _ids_on("may-lose", text),
-                  standalone=path.parent.name == "standalone", statuses=statuses)
+                  standalone=path.parent.name == "standalone", statuses=statuses,
+                  checks=_ids_on("checks", text) or None,
+                  feedback=feedback.group(1).strip() if feedback else None)
 
 
 def all_mutants(root: Path = MUTANTS) -> list[Mutant]:
@@ -111,8 +120,10 @@ def build_submission(tmp_path: Path, mutant: Mutant) -> Path:
 
 
 def grade_mutant(tmp_path: Path, mutant: Mutant, seed: int = 0) -> Report:
-    """Build and grade a mutant."""
-    return grade_path(mutant.exercise, build_submission(tmp_path, mutant), seed=seed)
+    """Build and grade a mutant (only its ``# checks:`` when it names some)."""
+    checks = sorted(mutant.checks) if mutant.checks else None
+    return grade_path(mutant.exercise, build_submission(tmp_path, mutant), seed=seed,
+                      checks=checks)
 
 
 def lost_points(report: Report) -> dict[str, float]:

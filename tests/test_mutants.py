@@ -1,19 +1,20 @@
 """Every check bites, and hostile submissions lose only what they did not earn.
 
-Mutants (tests/mutants/) are realistic wrong submissions; hostile ones (tests/hostile/) try
-to break or fool the grader. Each names the checks it must lose (``# expect:``), those it
+Mutants (tests/mutants/) are realistic wrong submissions; adversarial ones
+(tests/adversarial/) try to break, escape or fool the grader. Each names the checks it must lose (``# expect:``), those it
 may lose as a consequence (``# may-lose:``) and, optionally, the status a check must end
-with (``# status: id=timeout``). Every other check must keep full marks.
+with (``# status: id=timeout``), words its feedback must hold (``# feedback:``), and
+the checks to grade (``# checks:``, for costly cases). Every other check keeps full marks.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.helpers import HOSTILE, MUTANTS, Mutant, all_mutants, grade_mutant, lost_points
+from tests.helpers import ADVERSARIAL, MUTANTS, Mutant, all_mutants, grade_mutant, lost_points
 
 KNOWN_BAD = all_mutants(MUTANTS)
-HOSTILE_SUBMISSIONS = all_mutants(HOSTILE)
+HOSTILE_SUBMISSIONS = all_mutants(ADVERSARIAL)
 
 
 def _assert_loses_exactly(mutant: Mutant, tmp_path) -> None:
@@ -32,6 +33,9 @@ def _assert_loses_exactly(mutant: Mutant, tmp_path) -> None:
             assert "internal grader error" not in check.feedback, check.feedback
     for check_id, status in mutant.statuses.items():
         assert report.result(check_id).status == status, report.result(check_id)
+    if mutant.feedback:
+        lost_feedback = " ".join(c.feedback for c in report.checks if c.id in mutant.expect)
+        assert mutant.feedback.lower() in lost_feedback.lower(), lost_feedback
 
 
 @pytest.mark.parametrize("mutant", KNOWN_BAD, ids=[m.name for m in KNOWN_BAD])
