@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -138,7 +139,8 @@ def train(quick: bool = False, out_dir: Path | None = None, config: Config | Non
 
     train_model, step_model = build_models(len(vocab) + 1, config.units, config.embed_dim)
     n_windows = (len(train_ids) - 1) // config.seq_len - 1
-    steps = config.steps_per_epoch or n_windows // config.batch_size
+    full_pass = n_windows // config.batch_size
+    steps = min(config.steps_per_epoch or full_pass, full_pass)
     total_steps = steps * config.epochs
     schedule = keras.optimizers.schedules.CosineDecay(
         config.learning_rate, total_steps, alpha=config.final_learning_rate / config.learning_rate
@@ -157,7 +159,7 @@ def train(quick: bool = False, out_dir: Path | None = None, config: Config | Non
         x, y = _windows(train_ids, config.seq_len, int(rng.integers(0, config.seq_len)))
         order = rng.permutation(len(x))[: steps * config.batch_size]
         fit = train_model.fit(x[order], y[order], batch_size=config.batch_size, epochs=1,
-                              shuffle=False, verbose=2)
+                              shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
         val = _heldout_loss(train_model, val_ids)
         record = {"epoch": epoch + 1, "train_loss": float(fit.history["loss"][-1]),
                   "heldout_loss": val, "elapsed_s": round(time.time() - start, 1)}
