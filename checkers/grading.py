@@ -144,7 +144,7 @@ def grade(
     except SubmissionNotFound as error:
         return _failed_everywhere(exercise, label, seed, str(error))
     options.setdefault("submission_dir", str(submission.folder))
-    env = {}
+    env = {str(k): str(v) for k, v in (options.get("worker_env") or {}).items()}
     if options.get("data_dir"):
         env["SEQGRADE_DATA_DIR"] = str(options["data_dir"])
     runner = SandboxRunner(submission, limits=limits or Limits(), env=env)

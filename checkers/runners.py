@@ -89,14 +89,37 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+def _limit_hit(types: list[str], message: str, limits: Limits | None) -> str | None:
+    """Which resource limit an exception stands for, in words (None if none)."""
+    limits = limits or Limits()
+    if "MemoryError" in types:
+        return f"memory limit ({_size(limits.memory_bytes)} of address space) exceeded"
+    if "OSError" in types and ("[Errno 27]" in message or "File too large" in message):
+        return f"file size limit ({_size(limits.file_bytes)} per file) exceeded"
+    if "OSError" in types and ("[Errno 28]" in message or "No space left" in message):
+        return f"disk quota ({_size(limits.disk_bytes)}) exceeded"
+    if "OSError" in types and ("[Errno 11]" in message or "[Errno 24]" in message):
+        return "process or open-file limit reached"
+    return None
+
+
+def _size(count: int) -> str:
+    return f"{count / GiB:g} GiB" if count >= GiB else f"{count / MiB:g} MiB"
+
+
 def error_from_reply(
-    func: str, error: Mapping[str, Any], import_note: str | None
+    func: str, error: Mapping[str, Any], import_note: str | None,
+    limits: Limits | None = None,
 ) -> SubmissionError:
     """The SubmissionError that a worker's error reply stands for, worded for a student."""
     kind = str(error.get("type", ""))
     types = [str(t) for t in error.get("mro", [])]
     message = str(error.get("message", ""))
     where = str(error.get("where", "")) or None
+    limit = _limit_hit(types, message, limits)
+    if limit:
+        return SubmissionRaised(f"{limit} in `{func}`" + (f"\n{where}" if where else ""),
+                                types, where)
     if kind == "MissingFunction":
         text = f"your submission has no function `{func}` (define it at the top level of the file)"
         if import_note:
@@ -395,7 +418,8 @@ class SandboxRunner:
         reply = self._exchange(request, timeout, func)
         if not reply.get("ok"):
             error = reply.get("error")
-            raise error_from_reply(func, error if isinstance(error, dict) else {}, self.import_note)
+            raise error_from_reply(func, error if isinstance(error, dict) else {},
+                                   self.import_note, self.limits)
         try:
             value = protocol.decode(reply.get("value"))
             rngs = [protocol.decode({"__rng__": state}) for state in reply.get("rngs", [])]

@@ -56,6 +56,8 @@ class Mutant:
     checks: frozenset[str] | None = None
     # words the feedback of the lost checks must contain (a "# feedback:" line)
     feedback: str | None = None
+    # paths that must not exist after grading (a "# absent:" line; relative to the repo)
+    absent: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -80,7 +82,8 @@ def read_mutant(exercise: str, path: Path) -> Mutant:
     return Mutant(exercise, path, expect - {"none"}, _ids_on("may-lose", text),
                   standalone=path.parent.name == "standalone", statuses=statuses,
                   checks=_ids_on("checks", text) or None,
-                  feedback=feedback.group(1).strip() if feedback else None)
+                  feedback=feedback.group(1).strip() if feedback else None,
+                  absent=_ids_on("absent", text))
 
 
 def all_mutants(root: Path = MUTANTS) -> list[Mutant]:
@@ -119,11 +122,30 @@ def build_submission(tmp_path: Path, mutant: Mutant) -> Path:
     return folder
 
 
-def grade_mutant(tmp_path: Path, mutant: Mutant, seed: int = 0) -> Report:
+def grade_mutant(tmp_path: Path, mutant: Mutant, seed: int = 0,
+                 worker_env: dict[str, str] | None = None) -> Report:
     """Build and grade a mutant (only its ``# checks:`` when it names some)."""
     checks = sorted(mutant.checks) if mutant.checks else None
-    return grade_path(mutant.exercise, build_submission(tmp_path, mutant), seed=seed,
-                      checks=checks)
+    options = grading_options()
+    if worker_env:
+        options["worker_env"] = worker_env
+    return grade(mutant.exercise, build_submission(tmp_path, mutant), seed=seed,
+                 options=options, checks=checks)
+
+
+def processes_with_env(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (e.g. ``SEQGRADE_TAG=...``)."""
+    found = []
+    needle = marker.encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def lost_points(report: Report) -> dict[str, float]:

@@ -1,24 +1,45 @@
-"""Every check bites, and hostile submissions lose only what they did not earn.
+"""Every check bites, and adversarial submissions lose only what they did not earn.
 
 Mutants (tests/mutants/) are realistic wrong submissions; adversarial ones
-(tests/adversarial/) try to break, escape or fool the grader. Each names the checks it must lose (``# expect:``), those it
-may lose as a consequence (``# may-lose:``) and, optionally, the status a check must end
-with (``# status: id=timeout``), words its feedback must hold (``# feedback:``), and
-the checks to grade (``# checks:``, for costly cases). Every other check keeps full marks.
+(tests/adversarial/) try to break, escape or fool the grader. Each file names the checks it
+must lose (``# expect:``), those it may lose as a consequence (``# may-lose:``) and,
+optionally: the status a check must end with (``# status: id=timeout``), words its
+feedback must hold (``# feedback:``), paths that must not exist afterwards (``# absent:``),
+and the checks to grade (``# checks:``, for costly cases). Every other check keeps full
+marks, and no process of the submission outlives its grading.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import pytest
 
-from tests.helpers import ADVERSARIAL, MUTANTS, Mutant, all_mutants, grade_mutant, lost_points
+from tests.helpers import (
+    ADVERSARIAL,
+    MUTANTS,
+    REPO,
+    Mutant,
+    all_mutants,
+    grade_mutant,
+    lost_points,
+    processes_with_env,
+)
 
 KNOWN_BAD = all_mutants(MUTANTS)
 HOSTILE_SUBMISSIONS = all_mutants(ADVERSARIAL)
 
 
 def _assert_loses_exactly(mutant: Mutant, tmp_path) -> None:
-    report = grade_mutant(tmp_path, mutant)
+    tag = f"SEQGRADE_TAG={uuid.uuid4().hex}"
+    report = grade_mutant(tmp_path, mutant, worker_env=dict([tag.split("=", 1)]))
+    deadline = time.monotonic() + 10
+    while processes_with_env(tag) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not processes_with_env(tag), f"{mutant.name} left processes behind"
+    for path in mutant.absent:
+        assert not (REPO / path).exists(), f"{mutant.name} created {path}"
     lost = lost_points(report)
     missing = sorted(mutant.expect - set(lost))
     assert not missing, (
