@@ -125,6 +125,9 @@ QUESTIONS: tuple[Question, ...] = (
                 3,
                 "how the training data must be prepared for a stateful RNN",
                 (
+                    "The windows must not overlap and the batches must not be shuffled.",
+                    "No shuffling is allowed: every row of a batch continues the text of the "
+                    "previous batch.",
                     "With a stateful RNN the batches must be consecutive and in the right order.",
                     "You have to reset the states at every epoch and the data cannot be shuffled.",
                     "Each sequence in a batch must continue the corresponding sequence of the "
@@ -305,6 +308,7 @@ QUESTIONS: tuple[Question, ...] = (
                 4,
                 "variable-length inputs",
                 (
+                    "The padding tokens should not count, so they are masked.",
                     "Add padding tokens so all sequences in a batch have equal length, and mask "
                     "them.",
                     "Use mask_zero=True in the embedding layer after zero padding.",
@@ -413,6 +417,8 @@ QUESTIONS: tuple[Question, ...] = (
                 3,
                 "why it beats greedy decoding",
                 (
+                    "Greedy decoding never reconsiders a choice, so one bad token can ruin the "
+                    "sentence.",
                     "Greedy decoding can make a mistake early on and get stuck with a bad "
                     "sentence.",
                     "Beam search gives better results than always taking the most likely word.",
@@ -589,6 +595,8 @@ QUESTIONS: tuple[Question, ...] = (
                 4,
                 "what that layer does for each word",
                 (
+                    "Words are not processed in isolation: each one looks at the others to get its "
+                    "context.",
                     "Each word attends to every other word and gets a context-aware "
                     "representation.",
                     "It finds out which words in the sentence are related to each other.",
@@ -662,6 +670,8 @@ QUESTIONS: tuple[Question, ...] = (
                 3,
                 "how it saves computation",
                 (
+                    "It does not compute the probability of every class, only of the target and a "
+                    "few sampled ones.",
                     "The loss is estimated with the correct class and a few sampled wrong classes.",
                     "Only a random subset of the classes is used to compute the softmax.",
                     "It approximates the full softmax, so training is much faster.",
@@ -843,6 +853,8 @@ QUESTIONS: tuple[Question, ...] = (
                 4,
                 "what happens near zero",
                 (
+                    "Near zero the sampling is no longer random: it takes the most likely "
+                    "character.",
                     "A low temperature makes the generated text predictable and repetitive.",
                     "Close to zero, the model almost always chooses the most probable character.",
                     "A temperature near 0 is like greedy decoding.",
