@@ -234,5 +234,6 @@ def _run_locked(exercise: str, folder: Path, db_path: Path, jobs: int, dask: Any
             else:
                 scratch.mkdir(parents=True, exist_ok=True)
                 run_local(tasks, jobs, scratch, record)
+                summary.reaped += reap_orphans(scratch)  # e.g. a detached child of a worker
         finally:
             reporter.finish()

@@ -113,7 +113,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         f"graded {summary.graded} of {summary.total} in {summary.elapsed_s:.1f} s "
         f"({summary.per_minute:.1f}/min; {statuses}); {summary.skipped} unchanged; "
         f"gradebook: {args.db}"
-        + (f"; killed {summary.reaped} workers left by an earlier run" if summary.reaped
+        + (f"; killed {summary.reaped} stray sandbox processes" if summary.reaped
            else ""))
     if summary.statuses.get("grader_error"):
         reporter.console.print("[red]the grader failed on some submissions; run the same "

@@ -131,7 +131,13 @@ def _skipped(folder: str, names: list[str]) -> list[str]:
 
 
 def _stage(task: Task, dest: Path) -> Path:
-    """A private copy of the entry under ``dest``; returns the path to grade."""
+    """A private copy of the entry under ``dest``; returns the path to grade.
+
+    The copy lies one folder down (``dest/entry/NAME``): the sandbox hides the folder of a
+    submission and the folder above it, and neither may be a shared temporary folder.
+    """
+    dest = dest / "entry"
+    dest.mkdir()
     if task.payload is not None:
         with tarfile.open(fileobj=io.BytesIO(task.payload), mode="r") as archive:
             archive.extractall(dest, filter="data")
