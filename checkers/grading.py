@@ -111,14 +111,16 @@ class _TextRunner:
         """Nothing to release."""
 
 
-def _failed_everywhere(exercise: Exercise, label: str, seed: int, message: str) -> Report:
+def _failed_everywhere(exercise: Exercise, label: str, seed: int, message: str,
+                       checks: Sequence[str] | None) -> Report:
     results = [
         CheckResult(id=c.id, name=c.name, score=0.0, max_score=float(c.points),
                     status="error", feedback=message)
         for c in exercise.checks
+        if checks is None or c.id in checks
     ]
     return Report(exercise=exercise.name, submission=label, seed=seed, score=0.0,
-                  max_score=exercise.max_score, duration_s=0.0,
+                  max_score=float(sum(r.max_score for r in results)), duration_s=0.0,
                   grader_version=grader_version(), checks=results, notes=[message])
 
 
@@ -142,7 +144,7 @@ def grade(
     try:
         submission = find_submission(path, exercise.name)
     except SubmissionNotFound as error:
-        return _failed_everywhere(exercise, label, seed, str(error))
+        return _failed_everywhere(exercise, label, seed, str(error), checks)
     options.setdefault("submission_dir", str(submission.folder))
     env = {str(k): str(v) for k, v in (options.get("worker_env") or {}).items()}
     if options.get("data_dir"):
