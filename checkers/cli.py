@@ -66,6 +66,8 @@ def grading_options(args: argparse.Namespace) -> dict:
         options["data_dir"] = str(Path(data_dir).resolve())
     if getattr(args, "timeout_scale", None):
         options["timeout_scale"] = args.timeout_scale
+    if getattr(args, "config", None):
+        options["config_path"] = str(Path(args.config).resolve())
     return options
 
 
@@ -165,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--data-dir", help="folder with data sets (or SEQGRADE_DATA_DIR)")
     check.add_argument("--timeout-scale", type=float,
                        help="multiply every per-call time limit (slow machines)")
+    check.add_argument("--config", help="instructor's TOML file: points and limits")
     check.set_defaults(run=_cmd_check)
 
     validate = commands.add_parser("validate", help="every reference earns full marks")
@@ -201,6 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except KeyError as error:  # unknown exercise
         print(f"seqgrade: {error.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as error:  # a malformed configuration file, among others
+        from checkers.config import ConfigError
+
+        if not isinstance(error, ConfigError):
+            raise
+        print(f"seqgrade: {error}", file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -134,9 +134,21 @@ def grade(
     checks: Sequence[str] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
 ) -> Report:
-    """Grade the submission at ``path`` for ``exercise_name`` in a sandbox."""
+    """Grade the submission at ``path`` for ``exercise_name`` in a sandbox.
+
+    ``options["config_path"]`` names an instructor's TOML file (points and limits per
+    exercise, see :mod:`checkers.config`).
+    """
     exercise = get_exercise(exercise_name)
     options = dict(options or {})
+    limits = limits or Limits()
+    if options.get("config_path"):
+        from checkers.config import load_config
+
+        overrides = load_config(Path(options["config_path"])).get(exercise.name)
+        if overrides is not None:
+            exercise = overrides.apply_points(exercise)
+            limits, exercise = overrides.apply_limits(limits, exercise)
     path = Path(path)
     label = str(path)
     if exercise.name == "qa":
@@ -149,7 +161,7 @@ def grade(
     env = {str(k): str(v) for k, v in (options.get("worker_env") or {}).items()}
     if options.get("data_dir"):
         env["SEQGRADE_DATA_DIR"] = str(options["data_dir"])
-    runner = SandboxRunner(submission, limits=limits or Limits(), env=env)
+    runner = SandboxRunner(submission, limits=limits, env=env)
     try:
         return grade_with_runner(
             exercise, runner, submission_label=label, seed=seed, options=options,

@@ -253,3 +253,27 @@ def test_in_process_runner_gives_the_same_data_and_messages() -> None:
         runner.call("boom", (), {}, timeout=5)
     with pytest.raises(CallTimeout):
         runner.call("spin", (), {}, timeout=0.5)
+
+
+def test_instructor_config_sets_points_and_limits(tmp_path) -> None:
+    from checkers.config import ConfigError, load_config
+    from checkers.grading import grade
+
+    (tmp_path / "reber.py").write_text(
+        "def string_to_ids(s, chars='BEPSTVX'):\n"
+        "    hoard = bytearray(3 * 1024**3)\n"
+        "    return [chars.index(c) for c in s]\n")
+    config = tmp_path / "seqgrade.toml"
+    config.write_text('[reber.points]\n"reber.string_to_ids" = 7\n\n'
+                      '[reber.limits]\nmemory = "2 GiB"\ncall_timeout = 5\n')
+    report = grade("reber", tmp_path / "reber.py", checks=["reber.string_to_ids"],
+                   options={"config_path": str(config)})
+    check = report.result("reber.string_to_ids")
+    assert check.max_score == 7.0 and check.score == 0.0
+    assert "memory limit (2 GiB" in check.feedback
+    config.write_text('[reber.limits]\nmemory = "lots"\n')
+    with pytest.raises(ConfigError, match="not a size"):
+        grade("reber", tmp_path / "reber.py", options={"config_path": str(config)})
+    config.write_text("[reber\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(config)
