@@ -7,6 +7,7 @@ mask, then L2-normalised, so a dot product of two embeddings is their cosine sim
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from functools import lru_cache
@@ -58,7 +59,8 @@ class Embedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-norm embeddings, shape ``(len(texts), dim)`` (float32)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        # Sorted by length so that each batch pads little (padding is wasted compute).
+        missing = sorted((t for t in dict.fromkeys(texts) if t not in self._cache), key=len)
         if missing:
             for start in range(0, len(missing), BATCH_SIZE):
                 batch = missing[start : start + BATCH_SIZE]
@@ -100,7 +102,49 @@ class Embedder:
         return pooled.numpy().astype(np.float32)
 
 
-@lru_cache(maxsize=4)
-def get_embedder(model_path: str | None = None) -> Embedder:
+def get_embedder(model_path: str | Path | None = None) -> Embedder:
     """The per-process :class:`Embedder` for ``model_path`` (default model when None)."""
+    return _embedder_for(str(model_path or default_model_path()))
+
+
+@lru_cache(maxsize=4)
+def _embedder_for(model_path: str) -> Embedder:
     return Embedder(model_path)
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("SEQGRADE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    return Path(base or Path.home() / ".cache") / "seqgrade"
+
+
+def _store_name(model_path: str, texts: list[str]) -> str:
+    digest = hashlib.sha256("\x1f".join([model_path, *texts]).encode()).hexdigest()[:16]
+    return f"qa_vectors_{digest}.npy"
+
+
+def embed_fixed(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Like ``embedder.embed`` for a fixed list (the key-point statements), kept on disk.
+
+    The vectors are stored under ``~/.cache/seqgrade`` (or ``$SEQGRADE_CACHE_DIR``), named
+    by a hash of the model path and the texts, so a changed statement or model never reuses
+    stale vectors. Any problem with the cache falls back to embedding.
+    """
+    path = _cache_dir() / _store_name(embedder.model_path, texts)
+    try:
+        vectors = np.load(path, allow_pickle=False)
+        if vectors.shape == (len(texts), 384) and vectors.dtype == np.float32:
+            for text, vector in zip(texts, vectors, strict=True):
+                embedder._cache.setdefault(text, vector)
+            return vectors
+    except (OSError, ValueError):
+        pass
+    vectors = embedder.embed(texts)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            np.save(handle, vectors.astype(np.float32), allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return vectors

@@ -37,11 +37,14 @@ from pathlib import Path
 import numpy as np
 
 from checkers import qa_text
-from checkers.qa_embed import Embedder, get_embedder
+from checkers.qa_embed import Embedder, embed_fixed, get_embedder
 from checkers.qa_keypoints import QUESTION_BY_ID, KeyPoint, Question
 
 PARAMS_FILE = Path(__file__).with_name("qa_thresholds.json")
 POINTS_PER_QUESTION = 10.0
+# Units less similar than this to every statement cannot cover anything (thresholds are
+# tuned on a grid starting at 0.40), so their flips are never embedded.
+MIN_RELEVANT = 0.40
 
 
 @dataclass
@@ -129,15 +132,36 @@ class _Side:
     flips: list[list[tuple[int, np.ndarray]]]
     both: list[frozenset[int]]
     strip: list[np.ndarray | None]
+    negated: list[bool]
 
 
-def _side(texts: list[str], question: Question, embedder: Embedder) -> _Side:
-    """Embed ``texts``, their antonym flips and their negation-stripped versions."""
-    flips = [qa_text.flips(t, question.antonyms) for t in texts]
-    strips = [qa_text.strip_negation(t) if qa_text.negation_count(t) else None for t in texts]
+def _side(
+    texts: list[str],
+    question: Question,
+    embedder: Embedder,
+    *,
+    fixed: bool = False,
+    base: np.ndarray | None = None,
+    needed: np.ndarray | None = None,
+) -> _Side:
+    """Embed ``texts`` (unless ``base`` holds their vectors), their antonym flips and their
+    negation-stripped versions — the latter two only where ``needed`` (default: all).
+    ``fixed``: the texts are key-point statements, whose vectors are kept on disk."""
+    wanted = [True] * len(texts) if needed is None else [bool(x) for x in needed]
+    flips = [
+        qa_text.flips(t, question.antonyms) if w else []
+        for t, w in zip(texts, wanted, strict=True)
+    ]
+    strips = [
+        qa_text.strip_negation(t) if w and qa_text.negation_count(t) else None
+        for t, w in zip(texts, wanted, strict=True)
+    ]
     extra = [f for fl in flips for _, f in fl] + [x for x in strips if x is not None]
-    vecs = embedder.embed(list(texts) + extra)
-    base, rest = vecs[: len(texts)], iter(vecs[len(texts) :])
+    everything = (list(texts) if base is None else []) + extra
+    vecs = embed_fixed(embedder, everything) if fixed else embedder.embed(everything)
+    if base is None:
+        base, vecs = vecs[: len(texts)], vecs[len(texts) :]
+    rest = iter(vecs)
     flip_vecs = [[(k, next(rest)) for k, _ in fl] for fl in flips]
     strip_vecs = [None if x is None else next(rest) for x in strips]
     return _Side(
@@ -147,6 +171,7 @@ def _side(texts: list[str], question: Question, embedder: Embedder) -> _Side:
         flip_vecs,
         [qa_text.pair_sides(t, question.antonyms) for t in texts],
         strip_vecs,
+        [qa_text.negation_count(t) > 0 for t in texts],
     )
 
 
@@ -157,7 +182,7 @@ def _statements(question: Question, point: KeyPoint, embedder: Embedder) -> _Sid
     key = (id(embedder), point.id)
     if key not in _STATEMENTS:
         texts = [qa_text.normalize(s) for s in question.statements_for(point)]
-        _STATEMENTS[key] = _side(texts, question, embedder)
+        _STATEMENTS[key] = _side(texts, question, embedder, fixed=True)
     return _STATEMENTS[key]
 
 
@@ -204,26 +229,36 @@ def _analyse(question: Question, text: str, embedder: Embedder, params: Params) 
         notes.append(f"Only the first {qa_text.MAX_WORDS} words were graded.")
     texts = qa_text.units(normalized)
     q_vecs = embedder.embed(qa_text.sentences(qa_text.normalize(question.text)))
-    units = _side(texts, question, embedder)
+    base = embedder.embed(texts) if texts else np.zeros((0, 384), np.float32)
     eligible = np.ones(len(texts), bool)
     salad = [u for u in texts if _is_salad(u, params)]
     copies = 0
     for i, unit in enumerate(texts):
         if any(unit in whole for whole in salad):
             eligible[i] = False
-        elif _is_question_copy(unit, units.vecs[i], question, q_vecs, params):
+        elif _is_question_copy(unit, base[i], question, q_vecs, params):
             eligible[i] = False
             copies += 1
     if copies and not eligible.any():
         notes.append("Repeating the question earns no credit: answer it in your own words.")
-    return _Analysis(units, eligible, notes)
+    # Flips are only embedded for units that could reach a threshold: eligible, naming the
+    # concept of some point, and at least MIN_RELEVANT similar to one of its statements.
+    needed = eligible.copy()
+    for i in np.flatnonzero(eligible):
+        needed[i] = any(
+            all(r.search(texts[i]) for r in _required(question.id, p.id))
+            and float(np.max(_statements(question, p, embedder).vecs @ base[i])) >= MIN_RELEVANT
+            for p in question.points
+        )
+    units = _side(texts, question, embedder, base=base, needed=needed)
+    return _Analysis(units, eligible & needed, notes)
 
 
 def _contradicts(u: _Side, i: int, p: _Side, j: int, sim: float, params: Params) -> bool:
     """Whether unit ``i`` says the opposite of statement ``j`` (see the module docstring)."""
     if params.polarity == "parity" and u.parity[i] != p.parity[j]:
         return True
-    if params.polarity == "any" and (u.strip[i] is None) != (p.strip[j] is None):
+    if params.polarity == "any" and u.negated[i] != p.negated[j]:
         return True
     skip = u.both[i] | p.both[j]
     for k, vec in u.flips[i]:
