@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 # Characters of the checker LM (the tiny Shakespeare training alphabet).
@@ -82,18 +83,38 @@ def _is_built(folder: Path) -> bool:
         return False
 
 
-def lm_path() -> Path:
-    """A folder holding the checker LM, building it on first use."""
+def lm_path(avoid: tuple[Path, ...] = ()) -> Path:
+    """A folder holding the checker LM, building (or copying) it on first use.
+
+    ``avoid``: folders the sandbox hides from the worker (the submission's folder and the
+    one above it): a copy inside one of them would be invisible to the submission, so the
+    LM is then copied to the seqgrade cache instead.
+    """
     from checkers.textgen_data import cache_dir
 
-    candidates = [Path(__file__).with_name(FOLDER_NAME), cache_dir() / FOLDER_NAME]
-    for folder in candidates:
-        if _is_built(folder):
+    avoid = tuple(Path(a).resolve() for a in avoid)
+
+    def visible(folder: Path) -> bool:
+        folder = folder.resolve()
+        return not any(a == folder or a in folder.parents for a in avoid)
+
+    packaged = Path(__file__).with_name(FOLDER_NAME)
+    cached = cache_dir() / FOLDER_NAME
+    for folder in (packaged, cached):
+        if visible(folder) and _is_built(folder):
             return folder
-    for folder in candidates:
+    if _is_built(packaged) and visible(cached):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(packaged, cached, dirs_exist_ok=True)
+        return cached
+    for folder in (packaged, cached):
+        if not visible(folder):
+            continue
         try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
             if os.access(folder.parent, os.W_OK):
                 return build_lm(folder)
         except OSError:
             continue
-    raise RuntimeError("could not write the checker's language model anywhere")
+    raise RuntimeError("could not write the checker's language model anywhere the "
+                       "submission can read it")
