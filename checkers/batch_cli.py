@@ -108,6 +108,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     except GradebookBusy as error:
         print(f"seqgrade: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except (OSError, TimeoutError) as error:  # e.g. no Dask scheduler at that address
+        print(f"seqgrade: the batch could not run: {error}", file=sys.stderr)
+        return EXIT_GRADER_FAILED
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.statuses.items())) or "nothing"
     reporter.console.print(
         f"graded {summary.graded} of {summary.total} in {summary.elapsed_s:.1f} s "
@@ -176,7 +179,9 @@ def install_grade(commands: argparse._SubParsersAction) -> None:
     grade.add_argument("--db", required=True, help="the SQLite gradebook (created if absent)")
     grade.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     grade.add_argument("--dask", metavar="ADDRESS",
-                       help="grade on this Dask scheduler (e.g. tcp://host:8786)")
+                       help="grade on this Dask scheduler (e.g. tcp://host:8786); workers "
+                            "need seqgrade installed and one thread each (--nthreads 1); "
+                            "submissions are shipped to them, no shared disk needed")
     grade.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
                        help="skip submissions graded already and unchanged (default); "
                             "--no-resume grades everything again")
