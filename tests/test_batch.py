@@ -272,6 +272,47 @@ def test_sigkill_in_the_middle_then_resume_grades_each_submission_once(tmp_path:
         {k: v for k, v in _verdicts(clean_db).items() if k != "g_stub"}
 
 
+def test_a_grading_process_killed_mid_batch_does_not_stop_the_batch(tmp_path: Path) -> None:
+    """A pool process dies (SIGKILL from outside): its pool is replaced, nothing is lost."""
+    import threading
+
+    from checkers.batch_procs import children_of
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    hang = next(m for m in all_mutants(ADVERSARIAL) if m.path.stem == "infinite_loop")
+    build_submission(tmp_path / "build", hang).rename(folder / "a_hang")
+    for student in ("b_ref", "c_ref", "d_ref"):
+        shutil.copy2(SOLUTIONS / "reber.py", folder / f"{student}.py")
+    db = tmp_path / "grades.sqlite"
+    outcome: dict = {}
+    batch = threading.Thread(target=lambda: outcome.update(summary=run_batch(
+        "reber", folder, db, jobs=2, options=OPTIONS, checks=["reber.string_to_ids"])))
+    batch.start()
+    killed = None
+    deadline = time.monotonic() + 300
+    while killed is None and batch.is_alive() and time.monotonic() < deadline:
+        for pid in children_of(os.getpid()):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"spawn_main" in command and children_of(pid):  # grading, sandbox started
+                os.kill(pid, signal.SIGKILL)
+                killed = pid
+                break
+        time.sleep(0.05)
+    batch.join(600)
+    assert killed is not None, "no grading process was seen at work"
+    summary = outcome["summary"]
+    assert summary.graded == 4 and "grader_error" not in summary.statuses
+    verdicts = _verdicts(db)
+    assert {s: v[0] for s, v in verdicts.items()} == {
+        "a_hang": 0.0, "b_ref": 5.0, "c_ref": 5.0, "d_ref": 5.0}
+    assert verdicts["a_hang"][3] == (("reber.string_to_ids", 0.0, "timeout"),)
+    assert sandbox_workers_under(scratch_dir(db)) == []
+
+
 def test_dask_local_cluster_grades_like_the_local_pool(tmp_path: Path) -> None:
     from dask.distributed import LocalCluster
 
