@@ -1,4 +1,6 @@
 # expect: dates.beam_search
+# checks: dates.v2_accuracy dates.beam_search
+# feedback: log-probabilities above 0
 _beam_reference = beam_search
 
 

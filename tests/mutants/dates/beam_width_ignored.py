@@ -1,4 +1,5 @@
 # expect: dates.beam_search
+# feedback: expected beam_width = 1
 _beam_reference = beam_search
 
 

@@ -1,4 +1,5 @@
 # expect: dates.encoding
+# feedback: without +1
 def date_str_to_ids(date_str, chars=INPUT_CHARS):
     return [chars.index(c) + 1 for c in date_str]
 

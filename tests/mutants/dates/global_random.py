@@ -1,4 +1,6 @@
 # expect: dates.random_dates
+# checks: dates.random_dates dates.encoding dates.shifted_outputs
+# feedback: draw every random number from rng
 def random_dates(n, rng):
     # ignores rng: numpy's global generator makes the dates impossible to reproduce
     ordinals = np.random.randint(MIN_DATE.toordinal(), MAX_DATE.toordinal() + 1, size=n)

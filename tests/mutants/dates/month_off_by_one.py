@@ -1,4 +1,5 @@
 # expect: dates.random_dates
+# checks: dates.random_dates dates.encoding dates.shifted_outputs
 def random_dates(n, rng):
     ordinals = rng.integers(MIN_DATE.toordinal(), MAX_DATE.toordinal(), size=n, endpoint=True)
     days = [date.fromordinal(int(o)) for o in ordinals]

@@ -1,4 +1,5 @@
 # expect: dates.v1_padding
+# feedback: pad every batch to that training length
 def convert_date_strs(date_strs):
     # HOML's first version: pads to the longest string of *this* batch, not to the
     # training length, so a batch of short dates alone is padded to 12-14 characters.

@@ -1,5 +1,6 @@
 # expect: dates.v2_accuracy
 # may-lose: dates.beam_search
+# feedback: Some wrong conversions (input → expected → got)
 def predict_date_strs(date_strs):
     # "greedy decoding" that never feeds its predictions back: the decoder sees SOS then
     # padding, as if every previous character had been id 0

@@ -1,4 +1,6 @@
 # expect: dates.random_dates
+# checks: dates.random_dates dates.encoding dates.shifted_outputs
+# feedback: not spread over 1000-9999
 def random_dates(n, rng):
     # only 1900-2099: the format is right, the spread is not
     lo, hi = date(1900, 1, 1).toordinal(), date(2099, 12, 31).toordinal()
