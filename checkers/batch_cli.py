@@ -4,6 +4,17 @@ Imported by :mod:`checkers.cli`, which calls the installers registered here in
 ``EXTRA_COMMANDS``. ``grade`` exits 0 when the batch ran (whatever the scores), 1 when the
 grader failed on some submission (those are graded again by the next run), 2 for usage
 errors (no such folder, unknown exercise or check, gradebook busy).
+
+Typical use::
+
+    seqgrade grade reber submissions/ --db grades.sqlite --jobs 2     # run again to resume
+    seqgrade grade reber submissions/ --db grades.sqlite --dask tcp://scheduler:8786
+    seqgrade export --db grades.sqlite --format csv --out grades.csv
+    seqgrade export --db grades.sqlite --format gradescope --out gradescope/
+    seqgrade report --db grades.sqlite --html report.html
+
+Extra options of ``grade``: ``--checks ID[,ID...]`` (a subset of the checks),
+``--no-resume`` (grade everything again), ``--seed``, ``--data-dir``, ``--timeout-scale``.
 """
 
 from __future__ import annotations

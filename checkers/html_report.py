@@ -137,8 +137,8 @@ def failure_groups(rows: list[Row], limit: int = 12) -> list[FailureGroup]:
 
 
 def failures_svg(groups: list[FailureGroup], width: int = 760) -> str:
-    """A horizontal bar per frequent failure message, labelled by its rank."""
-    row_h, label_w = 22, 40
+    """A horizontal bar per frequent failure message, labelled by its rank and check."""
+    row_h, label_w = 22, 190
     plot_w = width - label_w - 60
     height = row_h * len(groups) + 8
     peak = max((g.count for g in groups), default=1)
@@ -148,7 +148,7 @@ def failures_svg(groups: list[FailureGroup], width: int = 760) -> str:
         y = 4 + i * row_h
         w = plot_w * group.count / peak
         parts.append(f'<text x="{label_w - 6}" y="{y + 14}" font-size="12" '
-                     f'text-anchor="end">#{i + 1}</text>'
+                     f'text-anchor="end">#{i + 1} {_e(group.check_id.split(".", 1)[-1])}</text>'
                      f'<rect class="failure" x="{label_w}" y="{y + 2}" width="{w:.1f}" '
                      f'height="{row_h - 6}" fill="{FAILURE_COLOR}">'
                      f'<title>{_e(group.check_id)}: {_e(group.message)}</title></rect>'
