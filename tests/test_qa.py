@@ -315,3 +315,53 @@ def test_heldout_agreement_meets_the_goal() -> None:
     result = evaluate(held, features(held, params), params)
     assert result["qwk"] >= 0.8
     assert result["point_accuracy"] >= 0.85
+
+
+# ---------------------------------------------------------------- every check bites
+
+WRONG = {
+    "q1": "A stateless RNN is better at long patterns because it forgets nothing, and a "
+    "stateful one can be trained on shuffled batches.",
+    "q2": "Encoder-decoder models are used because they need less memory than plain RNNs.",
+    "q3": "Cut every sequence to the shortest length in the dataset; outputs never differ "
+    "in length.",
+    "q4": "Beam search is a way to choose the learning rate by trying many values.",
+    "q5": "Attention is a kind of dropout that switches neurons off at random.",
+    "q6": "The most important layer is the embedding layer, which turns words into vectors.",
+    "q7": "Use sampled softmax when there are only two classes.",
+    "q8": "The model is overfitting; add dropout and lower the learning rate.",
+    "q9": "The temperature is the learning rate of the generator; a higher one trains faster.",
+    "q10": "Word-level models are always better because they train faster on a GPU.",
+}
+
+
+# Wrong answers the grader is known to over-credit (kept so that a fix shows up as XPASS).
+KNOWN_MISSES = {
+    "q1": "a wrong claim next to an unrelated negation ('stateless ... better at long patterns "
+    "because it forgets nothing') matches the negated statement 'a stateless RNN cannot learn "
+    "long patterns'; 'a stateful one can be trained on shuffled batches' is close to the "
+    "data-preparation point (no antonym pair for shuffled/ordered): graded 10/10",
+    "q7": "'only two classes' is close to 'very many classes' (numbers are not antonym "
+    "pairs): graded 5/10",
+}
+
+
+@pytest.mark.parametrize(
+    "qid",
+    [
+        pytest.param(q, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[q]))
+        if q in KNOWN_MISSES
+        else q
+        for q in QUESTION_IDS
+    ],
+)
+def test_a_wrong_answer_loses_exactly_its_check(tmp_path: Path, qid: str) -> None:
+    answers = {q.id: q.reference_answer for q in QUESTIONS}
+    answers[qid] = WRONG[qid]
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    report = grade("qa", path)
+    lost = {c.id for c in report.checks if c.score < c.max_score}
+    assert lost == {f"qa.{qid}"}, [(c.id, c.feedback) for c in report.checks]
+    assert report.result(f"qa.{qid}").score <= 2.0
+
