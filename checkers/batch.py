@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import time
 import uuid
 from collections import Counter
@@ -32,6 +33,7 @@ from checkers.batch_procs import (
     kill_pool,
     lock_gradebook,
     reap_orphans,
+    sandbox_workers_under,
     scratch_dir,
 )
 from checkers.batch_tasks import (
@@ -198,6 +200,8 @@ def run_batch(exercise: str, folder: Path, db_path: Path, *, jobs: int = 1,
     try:
         _run_locked(exercise, folder, db_path, jobs, dask, resume, seed, options, checks,
                     reporter, scratch, summary)
+        if not sandbox_workers_under(scratch):
+            shutil.rmtree(scratch, ignore_errors=True)  # the lock file with it, still held
     finally:
         lock.close()
     summary.elapsed_s = time.perf_counter() - started
