@@ -178,8 +178,9 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[
         os.environ[name] = str(value)
     who = "its own user"
     if is_root:
-        if _readable_by_others(Path(sys.prefix)) and _readable_by_others(
-                Path(sys.executable).resolve()):
+        for needed in _essential_paths():
+            _open_the_way(libc, needed)
+        if all(_readable_by_others(p) for p in _essential_paths()):
             for item in [home, work, *work.rglob("*")]:
                 os.chown(item, NOBODY, NOBODY)
             os.setgroups([])
@@ -195,6 +196,37 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[
     notes.append(f"isolated: no network, private /tmp, {len(hidden)} grader folders hidden, "
                  f"read-only file systems, running as {who}")
     return work, notes
+
+
+def _open_the_way(libc: ctypes.CDLL, needed: Path) -> None:
+    """Let an unprivileged user reach ``needed`` when a folder above it is private.
+
+    The private folder (typically /root, mode 700, holding a pyenv Python) is covered with
+    a tmpfs of mode 755 that holds only a bind mount of the child leading to ``needed``:
+    the way through opens, and the rest of that folder stays out of sight.
+    """
+    chain = [needed, *needed.parents]
+    for child, folder in zip(chain, chain[1:], strict=False):
+        try:
+            mode = folder.stat().st_mode
+        except OSError:
+            return
+        if mode & 0o001:
+            continue
+        stage = Path("/tmp/.seqgrade-stage") / child.name
+        stage.mkdir(parents=True, exist_ok=True)
+        if libc.mount(str(child).encode(), str(stage).encode(), None, MS_BIND | MS_REC,
+                      None) != 0:
+            return
+        if _mount_tmpfs(libc, str(folder), "size=64k,mode=755"):
+            return
+        (folder / child.name).mkdir()
+        libc.mount(str(stage).encode(), str(folder / child.name).encode(), None,
+                   MS_BIND | MS_REC, None)
+        libc.umount2(str(stage).encode(), 2)  # MNT_DETACH
+        libc.mount(None, str(folder).encode(), None,
+                   MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+        return
 
 
 def _readable_by_others(path: Path) -> bool:
