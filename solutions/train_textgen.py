@@ -221,7 +221,7 @@ def train_tiny_gpt2(quick: bool = False, out_dir: Path | None = None,
     model = GPT2LMHeadModel(config)
     model.generation_config.eos_token_id = None
     model.generation_config.bos_token_id = None
-    steps = steps or (40 if quick else 400)
+    steps = steps or (40 if quick else 1500)
     block, batch = 128, 16
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps, eta_min=3e-4)
