@@ -11,10 +11,12 @@ into new network, mount and PID namespaces:
 - **PID**: the worker forks once; its child is PID 1 of the namespace, so every process
   the submission starts dies with it (no stray processes, whatever they do);
 - **privileges**: a worker started as root remounts every file system read-only (but its
-  private tmpfs), mounts a /proc that shows only its own processes, drops to ``nobody`` when
-  the Python installation is readable by an unprivileged user, and otherwise keeps uid 0
-  with every capability dropped (so it can neither undo the mounts nor write outside its
-  folder), with ``no_new_privs`` set.
+  private tmpfs), mounts a /proc that shows only its own processes, opens a way through
+  private folders above the Python installation (e.g. /root), then drops to an
+  unprivileged user id of its own (so the per-user process limit is per sandbox, and
+  sandboxes cannot signal each other); where that is impossible it keeps uid 0 with every
+  capability dropped (it can neither undo the mounts nor write outside its folder).
+  ``no_new_privs`` is set either way.
 
 Where a step is not possible, :func:`isolate` says so in the notes it returns, and the
 report carries the warning: never a silent pass.
@@ -40,6 +42,9 @@ MS_BIND = 4096
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 NOBODY = 65534
+# Each sandbox runs under a user id of its own (from this range, keyed by the worker's pid),
+# so the per-user process limit is per sandbox, and sandboxes cannot signal each other.
+SANDBOX_UID_BASE = 200_000
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
@@ -138,6 +143,7 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[
         return work, ["not isolated: Linux namespaces are unavailable; the submission could "
                       "use the network and see the grader's files"]
     is_root = os.getuid() == 0
+    sandbox_uid = SANDBOX_UID_BASE + os.getpid() % 100_000
     flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID
     uid, gid = os.getuid(), os.getgid()
     error = _unshare(libc, flags if is_root else flags | CLONE_NEWUSER)
@@ -182,11 +188,11 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[
             _open_the_way(libc, needed)
         if all(_readable_by_others(p) for p in _essential_paths()):
             for item in [home, work, *work.rglob("*")]:
-                os.chown(item, NOBODY, NOBODY)
+                os.chown(item, sandbox_uid, NOBODY)
             os.setgroups([])
             os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            who = "nobody"
+            os.setuid(sandbox_uid)
+            who = f"an unprivileged user of its own (uid {sandbox_uid})"
         elif _drop_capabilities(libc):
             who = "uid 0 without capabilities (Python lives where nobody cannot read it)"
         else:

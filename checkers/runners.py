@@ -74,7 +74,7 @@ class Limits:
     cpu_seconds: int = 3600  # over the worker's life
     file_bytes: int = 256 * MiB  # per file written
     disk_bytes: int = 1 * GiB  # the worker's private /tmp (its folder lives there)
-    processes: int = 1024  # per user: enforced once the worker runs as nobody
+    processes: int = 512  # per user: each sandbox runs under a user id of its own
     open_files: int = 1024
     reply_bytes: int = 256 * MiB
     load_timeout: float = 180.0
