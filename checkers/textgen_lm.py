@@ -15,8 +15,8 @@ hide a bug in the check.
 from __future__ import annotations
 
 import json
-import os
 import shutil
+import sys
 from pathlib import Path
 
 # Characters of the checker LM (the tiny Shakespeare training alphabet).
@@ -83,6 +83,13 @@ def _is_built(folder: Path) -> bool:
         return False
 
 
+def _readable_by_all(folder: Path) -> None:
+    """The sandboxed worker may run as an unprivileged user: let it read the LM."""
+    folder.chmod(0o755)
+    for item in folder.iterdir():
+        item.chmod(0o644)
+
+
 def lm_path(avoid: tuple[Path, ...] = ()) -> Path:
     """A folder holding the checker LM, building (or copying) it on first use.
 
@@ -99,21 +106,24 @@ def lm_path(avoid: tuple[Path, ...] = ()) -> Path:
         return not any(a == folder or a in folder.parents for a in avoid)
 
     packaged = Path(__file__).with_name(FOLDER_NAME)
+    beside_python = Path(sys.prefix) / "share" / "seqgrade" / FOLDER_NAME
     cached = cache_dir() / FOLDER_NAME
-    for folder in (packaged, cached):
-        if visible(folder) and _is_built(folder):
-            return folder
-    if _is_built(packaged) and visible(cached):
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(packaged, cached, dirs_exist_ok=True)
-        return cached
-    for folder in (packaged, cached):
+    candidates = (packaged, beside_python, cached)  # in order of preference
+    for folder in candidates:
         if not visible(folder):
             continue
+        if _is_built(folder):
+            if folder != packaged:
+                _readable_by_all(folder)
+            return folder
         try:
             folder.parent.mkdir(parents=True, exist_ok=True)
-            if os.access(folder.parent, os.W_OK):
-                return build_lm(folder)
+            if _is_built(packaged):
+                shutil.copytree(packaged, folder, dirs_exist_ok=True)
+            else:
+                build_lm(folder)
+            _readable_by_all(folder)
+            return folder
         except OSError:
             continue
     raise RuntimeError("could not write the checker's language model anywhere the "
