@@ -292,6 +292,15 @@ def test_checker_lm_never_ends_and_has_one_token_per_char() -> None:
     assert config.get("eos_token_id") is None
 
 
+def test_checker_lm_is_placed_outside_folders_the_sandbox_hides() -> None:
+    from checkers.textgen_lm import lm_path
+
+    folder = lm_path(avoid=(ROOT / "solutions", ROOT))
+    assert ROOT not in folder.resolve().parents
+    assert all(item.stat().st_mode & 0o004 for item in folder.iterdir())  # nobody reads it
+    assert lm_path() == ROOT / "checkers" / folder.name
+
+
 def test_reference_generate_with_checker_lm() -> None:
     from checkers.textgen_lm import lm_path
 
