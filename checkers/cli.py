@@ -123,9 +123,27 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             if check.status != "passed":
                 line += f"   [{check.status}] {check.feedback.splitlines()[0][:160]}"
             print(line)
+        for line in _artifact_provenance(exercise):
+            print(f"    {line}")
         if not full:
             status = EXIT_NOT_FULL_MARKS
     return status
+
+
+def _artifact_provenance(exercise) -> list[str]:
+    """Where each trained artifact came from, when its training summary (.json) says."""
+    lines = []
+    for name in exercise.artifacts:
+        summary = _package_dir("solutions") / Path(name).with_suffix(".json")
+        try:
+            data = json.loads(summary.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        line = f"{name}: trained on {data.get('hardware', 'unknown hardware')}"
+        if isinstance(data.get("best_heldout_loss"), int | float):
+            line += f", held-out loss {data['best_heldout_loss']:.4f} nats/char at training"
+        lines.append(line)
+    return lines
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

@@ -49,6 +49,13 @@ class NotImplementedInSubmission(SubmissionError):
     """The submission still raises ``NotImplementedError`` for a function a check needs."""
 
 
+class GraderSetupError(RuntimeError):
+    """The grader lacks something it needs (a data set, a model): not the student's fault.
+
+    The check is reported as an error with this message, without a traceback.
+    """
+
+
 class WrongType(SubmissionError):
     """A returned value has the wrong type or shape; graded as a failure, not an error."""
 

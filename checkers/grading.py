@@ -9,7 +9,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from checkers.core import Check, Context, Exercise, Outcome, SubmissionError
+from checkers.core import (
+    Check,
+    Context,
+    Exercise,
+    GraderSetupError,
+    Outcome,
+    SubmissionError,
+)
 from checkers.registry import get_exercise
 from checkers.report import CheckResult, Report
 from checkers.runners import Limits, Runner, SandboxRunner
@@ -37,6 +44,9 @@ def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
     except SubmissionError as error:
         outcome = Outcome.failed(error.message)
         status = error.status
+    except GraderSetupError as error:
+        outcome = Outcome.failed(f"the grader could not run this check: {error}")
+        status = "error"
     except Exception:  # a bug in the grader: say so, keep grading the other checks
         outcome = Outcome.failed(
             "internal grader error (not your fault; please report it):\n"

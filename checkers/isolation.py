@@ -68,8 +68,10 @@ def _mount_tmpfs(libc: ctypes.CDLL, target: str, options: str, readonly: bool = 
 
 
 def _essential_paths() -> list[Path]:
-    """Folders the worker itself needs: the interpreter and its libraries."""
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent}
+    """Folders the worker needs: the interpreter, its libraries, the grader's package
+    (public code, and the checkers' own data such as the textgen LM), the data folder."""
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent,
+             Path(__file__).resolve().parent}
     paths.update(Path(p) for p in sys.path if p and Path(p).is_dir())
     if os.environ.get("SEQGRADE_DATA_DIR"):
         paths.add(Path(os.environ["SEQGRADE_DATA_DIR"]))

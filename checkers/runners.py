@@ -165,6 +165,8 @@ def scrubbed_environment(home: Path, extra: Mapping[str, str] | None = None) -> 
         "TRANSFORMERS_OFFLINE": "1",
         "HF_HOME": str(home / ".hf"),
         "TOKENIZERS_PARALLELISM": "false",
+        # torch's OpenMP pool oversubscribes small shared CPUs (10x slower measured on 2).
+        "OMP_NUM_THREADS": "1",
     }
     for name in ("CUDA_VISIBLE_DEVICES", "SEQGRADE_DATA_DIR"):
         if name in os.environ:

@@ -478,10 +478,7 @@ def check_pretrained(ctx: Context) -> Outcome:
     """generate_with_pretrained: count, prompt + exactly max_new_tokens, seeds."""
     from checkers.textgen_lm import lm_path
 
-    hidden = ()
-    if ctx.submission_dir is not None:  # the sandbox hides these folders from the worker
-        hidden = (ctx.submission_dir, ctx.submission_dir.parent)
-    model = str(lm_path(avoid=hidden))
+    model = str(lm_path())  # checkers/ is never hidden from the worker
     cases = [  # prompt, num_return_sequences, max_new_tokens, temperature, top_p
         ("ROMEO:\n", 3, 12, 1.0, 0.95),
         ("First, hear me speak; and then, my lord, the rest.", 2, 8, 0.8, 0.9),

@@ -21,6 +21,8 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from checkers.core import GraderSetupError
+
 FILE_NAME = "tinyshakespeare.txt"
 DEFAULT_URL = (
     "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
@@ -30,7 +32,7 @@ N_CHARS = 1_115_394
 TRAIN_FRACTION = 0.9
 
 
-class DataUnavailable(RuntimeError):
+class DataUnavailable(GraderSetupError):
     """Tiny Shakespeare could not be found, downloaded or verified."""
 
 
@@ -79,7 +81,10 @@ def download(url: str, dest: Path, expected_sha256: str = SHA256, timeout: float
     except DataUnavailable:
         raise
     except OSError as error:  # URLError is an OSError
-        raise DataUnavailable(f"could not download tiny Shakespeare from {url}: {error}") from error
+        raise DataUnavailable(
+            f"could not download tiny Shakespeare from {url} ({error}); pass --data-dir or "
+            "set SEQGRADE_DATA_DIR to a folder holding tinyshakespeare.txt"
+        ) from error
     finally:
         tmp.unlink(missing_ok=True)
     return dest

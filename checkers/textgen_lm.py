@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 # Characters of the checker LM (the tiny Shakespeare training alphabet).
@@ -93,9 +92,9 @@ def _readable_by_all(folder: Path) -> None:
 def lm_path(avoid: tuple[Path, ...] = ()) -> Path:
     """A folder holding the checker LM, building (or copying) it on first use.
 
-    ``avoid``: folders the sandbox hides from the worker (the submission's folder and the
-    one above it): a copy inside one of them would be invisible to the submission, so the
-    LM is then copied to the seqgrade cache instead.
+    The sandbox never hides the ``checkers`` package, so the packaged copy is the normal
+    answer. ``avoid``: folders not to use (a copy there would be invisible to the
+    submission); the LM then goes to the seqgrade cache.
     """
     from checkers.textgen_data import cache_dir
 
@@ -106,9 +105,8 @@ def lm_path(avoid: tuple[Path, ...] = ()) -> Path:
         return not any(a == folder or a in folder.parents for a in avoid)
 
     packaged = Path(__file__).with_name(FOLDER_NAME)
-    beside_python = Path(sys.prefix) / "share" / "seqgrade" / FOLDER_NAME
     cached = cache_dir() / FOLDER_NAME
-    candidates = (packaged, beside_python, cached)  # in order of preference
+    candidates = (packaged, cached)  # in order of preference
     for folder in candidates:
         if not visible(folder):
             continue

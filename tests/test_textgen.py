@@ -292,13 +292,15 @@ def test_checker_lm_never_ends_and_has_one_token_per_char() -> None:
     assert config.get("eos_token_id") is None
 
 
-def test_checker_lm_is_placed_outside_folders_the_sandbox_hides() -> None:
+def test_checker_lm_is_in_a_folder_the_sandbox_never_hides() -> None:
+    from checkers.isolation import _can_hide, _essential_paths
     from checkers.textgen_lm import lm_path
 
-    folder = lm_path(avoid=(ROOT / "solutions", ROOT))
-    assert ROOT not in folder.resolve().parents
-    assert all(item.stat().st_mode & 0o004 for item in folder.iterdir())  # nobody reads it
-    assert lm_path() == ROOT / "checkers" / folder.name
+    folder = lm_path()
+    assert folder == ROOT / "checkers" / folder.name
+    assert all(item.stat().st_mode & 0o004 for item in folder.iterdir())  # any uid reads it
+    essential = _essential_paths()
+    assert not _can_hide(folder.parent, essential) and not _can_hide(ROOT, essential)
 
 
 def test_reference_generate_with_checker_lm() -> None:
