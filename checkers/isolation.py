@@ -117,10 +117,25 @@ def _read_folder(work: Path) -> dict[Path, bytes]:
 
 
 def _private_tmp(libc: ctypes.CDLL, files: dict[Path, bytes], quota_bytes: int) -> Path:
-    """A private, size-limited tmpfs on /tmp holding the work folder's files."""
+    """A private, size-limited tmpfs on /tmp holding the work folder's files.
+
+    Folders the worker needs that live under /tmp (a checkout or a virtual environment
+    there) are bind-mounted back, read-only, at their own paths.
+    """
+    keep = {}
+    for needed in _essential_paths():
+        if Path("/tmp") in needed.parents and needed.is_dir():
+            keep[needed] = os.open(needed, os.O_PATH | os.O_DIRECTORY)
     error = _mount_tmpfs(libc, "/tmp", f"size={quota_bytes},mode=1777")
     if error:
         raise OSError(error, "mounting a private /tmp failed")
+    for needed, fd in sorted(keep.items()):
+        needed.mkdir(parents=True, exist_ok=True)
+        source = f"/proc/self/fd/{fd}".encode()
+        if libc.mount(source, str(needed).encode(), None, MS_BIND | MS_REC, None) == 0:
+            libc.mount(None, str(needed).encode(), None,
+                       MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, None)
+        os.close(fd)
     new_work = Path("/tmp/work")
     new_work.mkdir()
     for relative, data in files.items():
