@@ -260,6 +260,8 @@ class SandboxRunner:
         os.close(requests_read)
         os.close(replies_write)
         self._requests_fd, self._replies_fd = requests_write, replies_read
+        # Asked before the submission is imported, so nothing of it can alter the answer.
+        self._collect_isolation_notes()
         try:
             reply = self._exchange({"op": "load"}, self.limits.load_timeout, "import")
         except CallTimeout:
@@ -272,9 +274,7 @@ class SandboxRunner:
             self.load_error = f"importing your file failed: {error.message}"
             return
         if reply.get("ok"):
-            self._collect_isolation_notes()
             return
-        self._collect_isolation_notes()
         error = reply.get("error", {})
         if error.get("type") == "SyntaxError" or "SyntaxError" in error.get("mro", []):
             self.load_error = f"your file has a syntax error: {error.get('message', '')}"
