@@ -5,8 +5,8 @@ A tiny GPT-2 with a character-level tokenizer (one token per character, so "exac
 token** (so generation never stops early). Its weights are a fixed random
 initialisation: they make near-uniform next-character distributions, so two seeds give
 different samples with overwhelming probability. It is written once, deterministically,
-into a folder (``checkers/textgen_lm/`` beside this module when that is writable, else
-the seqgrade cache) and loaded with plain ``from_pretrained(folder)`` by the submission.
+into ``checkers/textgen_lm_v2/`` beside this module (shipped with the package) and loaded
+with plain ``from_pretrained(folder)`` by the submission.
 
 Independent of ``solutions/`` on purpose: a bug in the reference's tiny GPT-2 must not
 hide a bug in the check.
@@ -15,8 +15,9 @@ hide a bug in the check.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
+
+from checkers.core import GraderSetupError
 
 # Characters of the checker LM (the tiny Shakespeare training alphabet).
 CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -84,45 +85,28 @@ def _is_built(folder: Path) -> bool:
 
 def _readable_by_all(folder: Path) -> None:
     """The sandboxed worker may run as an unprivileged user: let it read the LM."""
-    folder.chmod(0o755)
-    for item in folder.iterdir():
-        item.chmod(0o644)
+    try:
+        folder.chmod(0o755)
+        for item in folder.iterdir():
+            item.chmod(0o644)
+    except OSError:  # not ours to change (a shared install): its modes are as shipped
+        pass
 
 
-def lm_path(avoid: tuple[Path, ...] = ()) -> Path:
-    """A folder holding the checker LM, building (or copying) it on first use.
+def lm_path() -> Path:
+    """The folder holding the checker LM (shipped in the package; built on first use if not).
 
-    The sandbox never hides the ``checkers`` package, so the packaged copy is the normal
-    answer. ``avoid``: folders not to use (a copy there would be invisible to the
-    submission); the LM then goes to the seqgrade cache.
+    It lives in ``checkers/``, which the sandbox never hides from the worker, and is made
+    readable by any user id, since the worker runs under an unprivileged one.
     """
-    from checkers.textgen_data import cache_dir
-
-    avoid = tuple(Path(a).resolve() for a in avoid)
-
-    def visible(folder: Path) -> bool:
-        folder = folder.resolve()
-        return not any(a == folder or a in folder.parents for a in avoid)
-
-    packaged = Path(__file__).with_name(FOLDER_NAME)
-    cached = cache_dir() / FOLDER_NAME
-    candidates = (packaged, cached)  # in order of preference
-    for folder in candidates:
-        if not visible(folder):
-            continue
-        if _is_built(folder):
-            if folder != packaged:
-                _readable_by_all(folder)
-            return folder
+    folder = Path(__file__).with_name(FOLDER_NAME)
+    if not _is_built(folder):
         try:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            if _is_built(packaged):
-                shutil.copytree(packaged, folder, dirs_exist_ok=True)
-            else:
-                build_lm(folder)
-            _readable_by_all(folder)
-            return folder
-        except OSError:
-            continue
-    raise RuntimeError("could not write the checker's language model anywhere the "
-                       "submission can read it")
+            build_lm(folder)
+        except OSError as error:
+            raise GraderSetupError(
+                f"the checker's language model is missing and cannot be built in {folder} "
+                f"({error}); reinstall seqgrade"
+            ) from None
+    _readable_by_all(folder)
+    return folder
