@@ -136,20 +136,29 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_export(args: argparse.Namespace) -> int:
-    from checkers.exports import export_csv, export_gradescope
+def _stored_rows(args: argparse.Namespace) -> tuple[str, list] | None:
+    """The exercise and rows of ``--db`` (``--exercise`` picks one); None after an error."""
     from checkers.gradebook import Gradebook, pick_exercise
 
     if not Path(args.db).exists():
         print(f"seqgrade: no gradebook at {args.db}", file=sys.stderr)
-        return EXIT_USAGE
+        return None
     with Gradebook(args.db) as book:
         try:
             exercise = pick_exercise(book, args.exercise)
         except ValueError as error:
             print(f"seqgrade: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        rows = book.rows(exercise)
+            return None
+        return exercise, book.rows(exercise)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from checkers.exports import export_csv, export_gradescope
+
+    stored = _stored_rows(args)
+    if stored is None:
+        return EXIT_USAGE
+    _, rows = stored
     if args.format == "csv":
         text = export_csv(rows)
         if args.out:
@@ -164,19 +173,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from checkers.gradebook import Gradebook, pick_exercise
     from checkers.html_report import render_html
 
-    if not Path(args.db).exists():
-        print(f"seqgrade: no gradebook at {args.db}", file=sys.stderr)
+    stored = _stored_rows(args)
+    if stored is None:
         return EXIT_USAGE
-    with Gradebook(args.db) as book:
-        try:
-            exercise = pick_exercise(book, args.exercise)
-        except ValueError as error:
-            print(f"seqgrade: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        rows = book.rows(exercise)
+    exercise, rows = stored
     Path(args.html).write_text(render_html(rows, exercise=exercise), encoding="utf-8")
     print(f"wrote {args.html} ({len(rows)} submissions)")
     return EXIT_OK

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -156,9 +155,7 @@ class Context:
 
         Raises :class:`SubmissionError` (or a subclass) when the call fails in any way.
         """
-        limit = timeout or self.check.call_timeout or self.exercise.call_timeout
-        limit *= float(self.options.get("timeout_scale", 1.0))
-        return self.runner.call(func, args, kwargs, timeout=limit)
+        return self.runner.call(func, args, kwargs, timeout=self._time_limit(timeout))
 
     def call_with_rngs(
         self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any
@@ -167,9 +164,12 @@ class Context:
 
         This lets a check verify that the submission drew its randomness from ``rng``.
         """
+        return self.runner.call_with_rngs(func, args, kwargs, timeout=self._time_limit(timeout))
+
+    def _time_limit(self, timeout: float | None) -> float:
+        """The call's own limit, else the check's, else the exercise's; times the scale."""
         limit = timeout or self.check.call_timeout or self.exercise.call_timeout
-        limit *= float(self.options.get("timeout_scale", 1.0))
-        return self.runner.call_with_rngs(func, args, kwargs, timeout=limit)
+        return limit * float(self.options.get("timeout_scale", 1.0))
 
     def rng(self, *key: object) -> np.random.Generator:
         """A Generator determined by the grading seed, the check id and ``key``."""
@@ -178,9 +178,3 @@ class Context:
     def seed_for(self, *key: object) -> int:
         """An int seed determined by the grading seed, the check id and ``key``."""
         return derive_seed(self.seed, self.check.id, *key)
-
-    @property
-    def submission_dir(self) -> Path | None:
-        """The folder of the submission (read-only use by the grader), if known."""
-        value = self.options.get("submission_dir")
-        return Path(value) if value else None

@@ -167,7 +167,6 @@ def grade(
         submission = find_submission(path, exercise.name)
     except SubmissionNotFound as error:
         return _failed_everywhere(exercise, label, seed, str(error), checks)
-    options.setdefault("submission_dir", str(submission.folder))
     env = {str(k): str(v) for k, v in (options.get("worker_env") or {}).items()}
     if options.get("data_dir"):
         env["SEQGRADE_DATA_DIR"] = str(options["data_dir"])

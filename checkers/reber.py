@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from checkers import reber_oracle as oracle
-from checkers.core import Check, Context, Exercise, Outcome, SubmissionError, linear_credit
+from checkers.core import Check, Context, Exercise, Outcome, linear_credit
 from checkers.expect import expect_array, expect_int_list, expect_list, expect_str, expect_tuple
 from checkers.properties import Violation, run_property
 from checkers.runners import SubmissionRaised
@@ -344,5 +344,3 @@ EXERCISE = Exercise(
     call_timeout=20.0,
     artifacts=("reber.keras",),
 )
-
-__all__ = ["EXERCISE", "SubmissionError"]
