@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checkers.batch import run_batch  # noqa: E402
+from checkers.batch.run import run_batch  # noqa: E402
 from tests.helpers import MUTANTS, SOLUTIONS, all_mutants, build_submission  # noqa: E402
 
 QUICK_CHECKS = ["reber.generate_valid", "reber.corrupted", "reber.string_to_ids",

@@ -11,8 +11,8 @@ import argparse
 import time
 from pathlib import Path
 
-from checkers.grading import grade
-from checkers.registry import get_exercise
+from checkers.engine.grading import grade
+from checkers.engine.registry import get_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
 

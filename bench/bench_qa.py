@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from checkers.qa_keypoints import QUESTION_BY_ID  # noqa: E402
-from checkers.qa_scoring import PARAMS_FILE, Params, load_params, point_similarities  # noqa: E402
+from checkers.exercises.qa.keypoints import QUESTION_BY_ID  # noqa: E402
+from checkers.exercises.qa.scoring import PARAMS_FILE, Params, load_params, point_similarities  # noqa: E402
 
 CALIBRATION_DIR = ROOT / "tests" / "qa_calibration"
 MARGINS = (0.01, 0.02, 0.04)
@@ -232,7 +232,7 @@ def tune(rows: list[Labelled]) -> tuple[Params, float]:
 
 def per_answer_cost(rows: list[Labelled], params: Params) -> float:
     """Mean seconds to grade one answer with a cold text cache (model already loaded)."""
-    from checkers.qa_embed import Embedder, get_embedder
+    from checkers.exercises.qa.embed import Embedder, get_embedder
 
     get_embedder().embed(["warm up"])
     fresh = Embedder()

@@ -12,9 +12,9 @@ import statistics
 import time
 from pathlib import Path
 
-from checkers.grading import grade, grade_with_runner
-from checkers.registry import get_exercise
-from checkers.runners import InProcessRunner
+from checkers.engine.grading import grade, grade_with_runner
+from checkers.engine.registry import get_exercise
+from checkers.sandbox.runner import InProcessRunner
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from checkers import shifted_targets_oracle as oracle  # noqa: E402
-from checkers.core import derive_seed  # noqa: E402
-from checkers.shifted_targets_trainer import TaskSpec, TrainConfig, evaluate_isolated  # noqa: E402
+from checkers.engine.model import derive_seed  # noqa: E402
+from checkers.exercises.shifted_targets import oracle as oracle  # noqa: E402
+from checkers.exercises.shifted_targets.trainer import TaskSpec, TrainConfig, evaluate_isolated  # noqa: E402
 
 BUGGY_STUB = ROOT / "tests" / "mutants" / "shifted_targets" / "standalone" / "buggy_stub_as_is.py"
 FIGURES = ("teacher_forced_accuracy", "exact_match", "final_loss")
@@ -78,7 +78,7 @@ def bench_functional(seed: int, repeats: int) -> dict:
 
 def bench_full(seed: int) -> dict:
     """Grade the reference and the buggy stub in the sandbox, as ``seqgrade check`` does."""
-    from checkers.grading import grade
+    from checkers.engine.grading import grade
 
     out = {}
     for label, path in (

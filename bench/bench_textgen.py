@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from checkers.grading import grade  # noqa: E402
-from checkers.report import CheckResult  # noqa: E402
+from checkers.engine.grading import grade  # noqa: E402
+from checkers.engine.report import CheckResult  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
@@ -54,8 +54,8 @@ def bench_grading(seed: int, data_dir: str) -> dict:
 def bench_calls(data_dir: str) -> dict:
     """Time single calls of the reference's model functions in this process."""
     os.environ["SEQGRADE_DATA_DIR"] = data_dir
-    from checkers.textgen_data import load_text, split_text
-    from checkers.textgen_lm import lm_path
+    from checkers.exercises.textgen.data import load_text, split_text
+    from checkers.exercises.textgen.lm import lm_path
     from solutions import textgen as reference
 
     heldout = split_text(load_text(data_dir))[1]

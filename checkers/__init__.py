@@ -19,10 +19,10 @@ def check(exercise: str, namespace: Mapping[str, Any], *, seed: int = 0,
 
     Prints the report (when ``show``) and returns it.
     """
-    from checkers.grading import grade_with_runner
-    from checkers.registry import get_exercise
-    from checkers.report import render_text
-    from checkers.runners import InProcessRunner
+    from checkers.engine.grading import grade_with_runner
+    from checkers.engine.registry import get_exercise
+    from checkers.engine.report import render_text
+    from checkers.sandbox.runner import InProcessRunner
 
     report = grade_with_runner(get_exercise(exercise), InProcessRunner(namespace),
                                submission_label="<notebook>", seed=seed)

@@ -8,9 +8,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checkers.grading import grade
-from checkers.registry import get_exercise
-from checkers.report import Report
+from checkers.engine.grading import grade
+from checkers.engine.registry import get_exercise
+from checkers.engine.report import Report
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"

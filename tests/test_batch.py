@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from checkers.batch import run_batch
-from checkers.batch_procs import sandbox_workers_under, scratch_dir
-from checkers.batch_tasks import discover, entry_hash
-from checkers.exports import export_csv, export_gradescope
-from checkers.gradebook import Gradebook, settings_key
+from checkers.batch.exports import export_csv, export_gradescope
+from checkers.batch.gradebook import Gradebook, settings_key
+from checkers.batch.procs import sandbox_workers_under, scratch_dir
+from checkers.batch.run import run_batch
+from checkers.batch.tasks import discover, entry_hash
 from tests.helpers import (
     ADVERSARIAL,
     EXERCISES,
@@ -192,7 +192,7 @@ def _small_class(root: Path) -> None:
 
 
 def _grade_command(folder: Path, db: Path) -> list[str]:
-    return [sys.executable, "-m", "checkers.cli", "grade", "reber", str(folder), "--db", str(db),
+    return [sys.executable, "-m", "checkers", "grade", "reber", str(folder), "--db", str(db),
             "--jobs", "2", "--timeout-scale", str(TIMEOUT_SCALE),
             "--checks", ",".join(CHECKS), "--quiet"]
 
@@ -276,7 +276,7 @@ def test_a_grading_process_killed_mid_batch_does_not_stop_the_batch(tmp_path: Pa
     """A pool process dies (SIGKILL from outside): its pool is replaced, nothing is lost."""
     import threading
 
-    from checkers.batch_procs import children_of
+    from checkers.batch.procs import children_of
 
     folder = tmp_path / "class"
     folder.mkdir()
@@ -316,7 +316,7 @@ def test_a_grading_process_killed_mid_batch_does_not_stop_the_batch(tmp_path: Pa
 def test_dask_local_cluster_grades_like_the_local_pool(tmp_path: Path) -> None:
     from dask.distributed import LocalCluster
 
-    from checkers.cli import main
+    from checkers.cli.main import main
 
     folder = tmp_path / "class"
     folder.mkdir()
@@ -344,7 +344,7 @@ def test_dask_local_cluster_grades_like_the_local_pool(tmp_path: Path) -> None:
 
 
 def test_exports_csv_and_gradescope(tmp_path: Path) -> None:
-    from checkers.report import CheckResult, Report
+    from checkers.engine.report import CheckResult, Report
 
     def report(student: str, scores: list[tuple[float, str]]) -> Report:
         checks = [CheckResult(id=f"reber.c{i}", name=f"check {i}", score=s, max_score=10.0,
@@ -383,7 +383,7 @@ def test_exports_csv_and_gradescope(tmp_path: Path) -> None:
         (10.0, 10.0, "passed"), (5.0, 10.0, "failed")]
     assert "f('x')" in bob["tests"][1]["output"]
     # the command line writes the same
-    from checkers.cli import main
+    from checkers.cli.main import main
 
     out = tmp_path / "grades.csv"
     assert main(["export", "--db", str(db), "--format", "csv", "--out", str(out)]) == 0
@@ -395,7 +395,7 @@ def test_exports_csv_and_gradescope(tmp_path: Path) -> None:
 
 
 def test_grade_refuses_a_gradebook_in_use(tmp_path: Path) -> None:
-    from checkers.batch_procs import GradebookBusy, lock_gradebook
+    from checkers.batch.procs import GradebookBusy, lock_gradebook
 
     db = tmp_path / "g.sqlite"
     (tmp_path / "class").mkdir()

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checkers import dates_oracle as oracle
-from checkers.grading import grade_with_runner
-from checkers.registry import get_exercise
-from checkers.runners import InProcessRunner
+from checkers.engine.grading import grade_with_runner
+from checkers.engine.registry import get_exercise
+from checkers.exercises.dates import oracle as oracle
+from checkers.sandbox.runner import InProcessRunner
 from exercises import dates as stub
 from solutions import dates as reference
 

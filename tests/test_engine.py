@@ -12,10 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from checkers import protocol
-from checkers.core import CallTimeout, NotImplementedInSubmission, SubmissionError, WorkerDied
-from checkers.runners import InProcessRunner, SandboxRunner, SubmissionRaised
-from checkers.submission import SubmissionNotFound, find_submission, notebook_to_script
+from checkers.engine.errors import (
+    CallTimeout,
+    NotImplementedInSubmission,
+    SubmissionError,
+    SubmissionRaised,
+    WorkerDied,
+)
+from checkers.sandbox import protocol
+from checkers.sandbox.runner import InProcessRunner, SandboxRunner
+from checkers.sandbox.submission import SubmissionNotFound, find_submission, notebook_to_script
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 arrays = hnp.arrays(
@@ -186,7 +192,7 @@ def shout():
 def sandbox(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sandbox")
     (folder / "submission.py").write_text(SANDBOX_SOURCE)
-    from checkers.runners import Limits
+    from checkers.sandbox.runner import Limits
 
     runner = SandboxRunner(find_submission(folder / "submission.py", "x"),
                            limits=Limits(reply_bytes=8 << 20))
@@ -256,8 +262,8 @@ def test_in_process_runner_gives_the_same_data_and_messages() -> None:
 
 
 def test_instructor_config_sets_points_and_limits(tmp_path) -> None:
-    from checkers.config import ConfigError, load_config
-    from checkers.grading import grade
+    from checkers.engine.config import ConfigError, load_config
+    from checkers.engine.grading import grade
 
     (tmp_path / "reber.py").write_text(
         "def string_to_ids(s, chars='BEPSTVX'):\n"

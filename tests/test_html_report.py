@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from checkers.gradebook import Gradebook, Row, settings_key
-from checkers.html_report import BAR_COLOR, COLORS, FAILURE_COLOR, render_html
-from checkers.report import CheckResult, Report
+from checkers.batch.gradebook import Gradebook, Row, settings_key
+from checkers.batch.html_report import BAR_COLOR, COLORS, FAILURE_COLOR, render_html
+from checkers.engine.report import CheckResult, Report
 
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE_TEXT = '<script>alert("x")</script><img src="http://example.com/x.png">'
@@ -57,7 +57,7 @@ def test_report_is_self_contained_and_escaped(tmp_path: Path) -> None:
 
 
 def test_report_command(tmp_path: Path) -> None:
-    from checkers.cli import main
+    from checkers.cli.main import main
 
     _rows(tmp_path)
     out = tmp_path / "report.html"

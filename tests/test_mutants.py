@@ -70,7 +70,7 @@ def test_hostile_submission_is_contained(mutant: Mutant, tmp_path) -> None:
 
 
 def test_every_check_has_a_mutant() -> None:
-    from checkers.registry import available_exercises
+    from checkers.engine.registry import available_exercises
 
     covered = set().union(*(m.expect for m in KNOWN_BAD))
     for exercise in available_exercises():

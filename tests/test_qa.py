@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkers.grading import grade
-from checkers.qa_answers import AnswersFormatError, load_answers, parse_markdown
-from checkers.qa_keypoints import QUESTION_BY_ID, QUESTION_IDS, QUESTIONS
-from checkers.qa_scoring import grade_answer
+from checkers.engine.grading import grade
+from checkers.exercises.qa.answers import AnswersFormatError, load_answers, parse_markdown
+from checkers.exercises.qa.keypoints import QUESTION_BY_ID, QUESTION_IDS, QUESTIONS
+from checkers.exercises.qa.scoring import grade_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "solutions" / "qa_answers.md"
@@ -305,7 +305,7 @@ def test_whitespace_and_case_on_a_real_answer() -> None:
 def test_heldout_agreement_meets_the_goal() -> None:
     """The held-out figures the bench prints: QWK ≥ 0.8 (tuning never saw these answers)."""
     from bench.bench_qa import evaluate, features, load_calibration
-    from checkers.qa_scoring import load_params
+    from checkers.exercises.qa.scoring import load_params
 
     rows = load_calibration()
     assert len(rows) >= 200

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checkers import reber_oracle as oracle
+from checkers.exercises.reber import oracle as oracle
 from tests.helpers import EXERCISES, SOLUTIONS, copy_artifacts, grade_path
 
 
@@ -44,7 +44,7 @@ def test_untouched_stub_scores_zero_with_one_clear_message_per_check() -> None:
 
 def test_cli_check_exits_zero_and_prints_the_json_report() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "checkers.cli", "check", "reber", str(EXERCISES / "reber.py"),
+        [sys.executable, "-m", "checkers", "check", "reber", str(EXERCISES / "reber.py"),
          "--format", "json"],
         capture_output=True, text=True, timeout=300,
     )
@@ -56,10 +56,10 @@ def test_cli_check_exits_zero_and_prints_the_json_report() -> None:
 
 
 def test_cli_list_and_new(tmp_path) -> None:
-    listing = subprocess.run([sys.executable, "-m", "checkers.cli", "list"],
+    listing = subprocess.run([sys.executable, "-m", "checkers", "list"],
                              capture_output=True, text=True, timeout=120)
     assert "reber.long_range" in listing.stdout
-    made = subprocess.run([sys.executable, "-m", "checkers.cli", "new", "reber", str(tmp_path)],
+    made = subprocess.run([sys.executable, "-m", "checkers", "new", "reber", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 0
     assert (tmp_path / "reber.py").read_text() == (EXERCISES / "reber.py").read_text()

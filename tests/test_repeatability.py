@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checkers.batch import run_batch
-from checkers.gradebook import Gradebook
+from checkers.batch.gradebook import Gradebook
+from checkers.batch.run import run_batch
 from tests.helpers import MUTANTS, build_submission, grading_options, read_mutant
 
 

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from checkers import shifted_targets as checker
-from checkers import shifted_targets_oracle as oracle
-from checkers.grading import grade_with_runner
-from checkers.registry import get_exercise
-from checkers.runners import InProcessRunner
-from checkers.shifted_targets_toy import make_toy_task
-from checkers.shifted_targets_trainer import TaskSpec, TrainConfig, evaluate_isolated
+from checkers.engine.grading import grade_with_runner
+from checkers.engine.registry import get_exercise
+from checkers.exercises.shifted_targets import checks as checker
+from checkers.exercises.shifted_targets import oracle as oracle
+from checkers.exercises.shifted_targets.toy import make_toy_task
+from checkers.exercises.shifted_targets.trainer import TaskSpec, TrainConfig, evaluate_isolated
+from checkers.sandbox.runner import InProcessRunner
 from exercises import shifted_targets as stub
 from solutions import shifted_targets as reference
 from tests.helpers import MUTANTS, grade_path

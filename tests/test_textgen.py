@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checkers import textgen_data as data
-from checkers import textgen_oracle as oracle
-from checkers.grading import grade_with_runner
-from checkers.registry import get_exercise
-from checkers.runners import InProcessRunner
+from checkers.engine.grading import grade_with_runner
+from checkers.engine.registry import get_exercise
+from checkers.exercises.textgen import data as data
+from checkers.exercises.textgen import oracle as oracle
+from checkers.sandbox.runner import InProcessRunner
 from exercises import textgen as stub
 from solutions import textgen as reference
 from tests.helpers import MUTANTS, data_dir
@@ -278,7 +278,7 @@ def test_reference_model_is_consistent_and_stateful(monkeypatch) -> None:
 def test_checker_lm_never_ends_and_has_one_token_per_char() -> None:
     from transformers import AutoTokenizer
 
-    from checkers.textgen_lm import CHARS, lm_path
+    from checkers.exercises.textgen.lm import CHARS, lm_path
 
     folder = lm_path()
     assert sum(f.stat().st_size for f in folder.iterdir()) < 1 * 2**20
@@ -293,8 +293,8 @@ def test_checker_lm_never_ends_and_has_one_token_per_char() -> None:
 
 
 def test_checker_lm_is_in_a_folder_the_sandbox_never_hides() -> None:
-    from checkers.isolation import _can_hide, _essential_paths
-    from checkers.textgen_lm import lm_path
+    from checkers.exercises.textgen.lm import lm_path
+    from checkers.sandbox.isolation import _can_hide, _essential_paths
 
     folder = lm_path()
     assert folder == ROOT / "checkers" / folder.name
@@ -304,7 +304,7 @@ def test_checker_lm_is_in_a_folder_the_sandbox_never_hides() -> None:
 
 
 def test_reference_generate_with_checker_lm() -> None:
-    from checkers.textgen_lm import lm_path
+    from checkers.exercises.textgen.lm import lm_path
 
     folder = str(lm_path())
     prompt = "A prompt much longer than the number of new tokens."

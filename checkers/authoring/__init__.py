@@ -1,0 +1,69 @@
+"""What a check writer imports: the vocabulary of checks and the helpers to write them.
+
+    from checkers.authoring import Check, Context, Exercise, Outcome, expect_str, run_property
+
+Exercise packages import from here only (never from :mod:`checkers.engine` or
+:mod:`checkers.sandbox` directly), so the engine can change behind this facade.
+"""
+
+from checkers.authoring.expect import (
+    describe_type,
+    expect_array,
+    expect_bool,
+    expect_float,
+    expect_int,
+    expect_int_list,
+    expect_list,
+    expect_str,
+    expect_str_list,
+    expect_tuple,
+)
+from checkers.authoring.properties import Violation, run_property
+from checkers.authoring.thresholds import ThresholdsError, load_thresholds
+from checkers.engine.errors import (
+    CallTimeout,
+    GraderSetupError,
+    NotImplementedInSubmission,
+    SubmissionError,
+    SubmissionRaised,
+    WorkerDied,
+    WrongType,
+)
+from checkers.engine.model import (
+    Check,
+    Context,
+    Exercise,
+    Outcome,
+    derive_seed,
+    linear_credit,
+)
+
+__all__ = [
+    "CallTimeout",
+    "Check",
+    "Context",
+    "Exercise",
+    "GraderSetupError",
+    "NotImplementedInSubmission",
+    "Outcome",
+    "SubmissionError",
+    "SubmissionRaised",
+    "ThresholdsError",
+    "Violation",
+    "WorkerDied",
+    "WrongType",
+    "derive_seed",
+    "describe_type",
+    "expect_array",
+    "expect_bool",
+    "expect_float",
+    "expect_int",
+    "expect_int_list",
+    "expect_list",
+    "expect_str",
+    "expect_str_list",
+    "expect_tuple",
+    "linear_credit",
+    "load_thresholds",
+    "run_property",
+]

@@ -1,0 +1,104 @@
+"""Property checks: Hypothesis runs in the grader, the submission only answers calls.
+
+:func:`run_property` runs a test over examples drawn from a strategy, seeded from the
+grading seed and the check id, with no example database, and returns an
+:class:`checkers.core.Outcome`. A test signals a violated property by raising
+:class:`Violation` with a sentence for the student; Hypothesis then shrinks the example and
+the feedback shows the smallest one. An exception raised by the submission for some input
+is a counterexample too; a time-out, a crashed worker or ``NotImplementedError`` stops the
+property at once (no shrinking over a dead or hung worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky, FlakyFailure
+
+from checkers.engine.errors import (
+    CallTimeout,
+    NotImplementedInSubmission,
+    SubmissionError,
+    WorkerDied,
+)
+from checkers.engine.model import Context, Outcome
+
+
+class Violation(AssertionError):
+    """A property does not hold for the current example; the message is for the student."""
+
+
+class _Abort(Exception):
+    """Raised inside the property once a fatal submission error was seen."""
+
+
+_FATAL = (CallTimeout, WorkerDied, NotImplementedInSubmission)
+
+
+def run_property(
+    ctx: Context,
+    strategy: st.SearchStrategy,
+    test: Callable[[Any], None],
+    *,
+    max_examples: int = 100,
+    describe: Callable[[Any], str] = repr,
+    explicit: list[Any] | None = None,
+) -> Outcome:
+    """Run ``test`` on examples of ``strategy``; full marks when no example violates it.
+
+    ``explicit`` examples are always tried first (edge cases worth naming).
+    """
+    fatal: list[SubmissionError] = []
+    failures: list[tuple[Any, str]] = []
+
+    def attempt(example: Any) -> None:
+        if fatal:
+            raise _Abort
+        try:
+            test(example)
+        except Violation as violation:
+            failures.append((example, str(violation)))
+            raise
+        except _FATAL as error:
+            fatal.append(error)
+            raise _Abort from None
+        except SubmissionError as error:
+            failures.append((example, error.message))
+            raise Violation(error.message) from None
+
+    config = settings(
+        database=None,
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    runner = given(strategy)(attempt)
+    for example in reversed(explicit or []):
+        from hypothesis import example as hypothesis_example
+
+        runner = hypothesis_example(example)(runner)
+    runner = seed(ctx.seed_for("hypothesis"))(config(runner))
+    try:
+        runner()
+    except _Abort:
+        pass
+    except (Violation, Flaky, FlakyFailure, AssertionError):
+        pass
+    except BaseException as error:  # an ExceptionGroup from Hypothesis, for instance
+        if not failures and not fatal:
+            raise error
+    if fatal:
+        error = fatal[0]
+        raise type(error)(error.message, details=error.details)
+    if failures:
+        example, message = failures[-1]
+        return Outcome.failed(message, counterexample=describe(example))
+    return Outcome.passed("the property held on every generated example")

@@ -1,0 +1,47 @@
+"""What every ``seqgrade`` command shares: exit statuses and the grading options."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_GRADER_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NOT_FULL_MARKS = 3
+
+
+def add_grading_options(parser: argparse.ArgumentParser) -> None:
+    """The options every grading command takes (``check``, ``grade``, ``validate``)."""
+    parser.add_argument("--seed", type=int, default=None,
+                        help="grading seed (default: the course TOML's `seed`, else 0)")
+    parser.add_argument("--data-dir", help="folder with data sets (or SEQGRADE_DATA_DIR)")
+    parser.add_argument("--timeout-scale", type=float,
+                        help="multiply every per-call time limit (slow machines)")
+    parser.add_argument("--config", help="the course TOML: seed, points and limits per exercise")
+
+
+def grading_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Options passed to checks (data folder, time-out scale, course TOML)."""
+    options: dict[str, Any] = {}
+    data_dir = getattr(args, "data_dir", None) or os.environ.get("SEQGRADE_DATA_DIR")
+    if data_dir:
+        options["data_dir"] = str(Path(data_dir).resolve())
+    if getattr(args, "timeout_scale", None):
+        options["timeout_scale"] = args.timeout_scale
+    if getattr(args, "config", None):
+        options["config_path"] = str(Path(args.config).resolve())
+    return options
+
+
+def grading_seed(args: argparse.Namespace) -> int:
+    """``--seed`` when given, else the course TOML's top-level ``seed``, else 0."""
+    if getattr(args, "seed", None) is not None:
+        return int(args.seed)
+    if getattr(args, "config", None):
+        from checkers.engine.config import load_course_seed
+
+        return load_course_seed(Path(args.config))
+    return 0

@@ -1,0 +1,198 @@
+"""The students' and maintainers' commands: ``list``, ``new``, ``check``, ``validate``, ``train``.
+
+``check`` exits 0 whenever grading ran, whatever the score; a non-zero status means the
+grader itself could not run (bad arguments, unknown exercise, an internal failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from checkers.cli.common import (
+    EXIT_NOT_FULL_MARKS,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_grading_options,
+    grading_options,
+    grading_seed,
+)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from checkers.engine.registry import available_exercises
+
+    for exercise in available_exercises():
+        print(f"{exercise.name}: {exercise.title} ({exercise.max_score:g} points)")
+        for check in exercise.checks:
+            print(f"  {check.id:32} {check.points:>5g}  {check.name}")
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from checkers.engine.registry import get_exercise
+
+    exercise = get_exercise(args.exercise)
+    stub = exercise.stub_path
+    dest = Path(args.dest) if args.dest else Path.cwd()
+    if dest.is_dir() or not dest.suffix:
+        dest.mkdir(parents=True, exist_ok=True)
+        target = dest / stub.name
+    else:
+        target = dest
+    if target.exists() and not args.force:
+        print(f"{target} exists already; use --force to overwrite it", file=sys.stderr)
+        return EXIT_USAGE
+    shutil.copyfile(stub, target)
+    for extra in exercise.extra_stub_files:
+        shutil.copyfile(stub.parent / extra, target.parent / Path(extra).name)
+    print(f"wrote {target}; check it with: seqgrade check {exercise.name} {target}")
+    return EXIT_OK
+
+
+def _emit(report, fmt: str, out: str | None) -> None:
+    from checkers.engine.report import render_text, to_gradescope
+
+    if fmt == "json":
+        text = report.to_json()
+    elif fmt == "gradescope":
+        text = json.dumps(to_gradescope(report), indent=2, ensure_ascii=False)
+    else:
+        if out:
+            from rich.console import Console
+
+            with open(out, "w", encoding="utf-8") as handle:
+                render_text(report, Console(file=handle, width=120))
+            return
+        render_text(report)
+        return
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from checkers.engine.grading import grade
+
+    report = grade(args.exercise, Path(args.path), seed=grading_seed(args),
+                   options=grading_options(args))
+    _emit(report, args.format, args.out)
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from checkers.engine.grading import grade
+    from checkers.engine.registry import available_exercises, get_exercise
+
+    exercises = [get_exercise(n) for n in args.exercises] or available_exercises()
+    status = EXIT_OK
+    for exercise in exercises:
+        path = exercise.solution_path
+        if not path.exists():
+            print(f"[---] {exercise.name}: no reference at {path} (validate needs a checkout "
+                  "of the seqgrade repository)")
+            status = EXIT_NOT_FULL_MARKS
+            continue
+        report = grade(exercise.name, path, seed=grading_seed(args), options=grading_options(args))
+        full = report.score >= report.max_score
+        mark = "OK " if full else "LOW"
+        print(f"[{mark}] {exercise.name}: {report.score:g}/{report.max_score:g} "
+              f"in {report.duration_s:.1f} s")
+        for check in report.checks:
+            figures = ", ".join(f"{k} = {v:.4g}" for k, v in check.metrics.items())
+            line = f"    {check.id:32} {check.score:g}/{check.max_score:g}"
+            if figures:
+                line += f"   {figures}"
+            if check.status != "passed":
+                line += f"   [{check.status}] {check.feedback.splitlines()[0][:160]}"
+            print(line)
+        for line in _artifact_provenance(exercise):
+            print(f"    {line}")
+        if not full:
+            status = EXIT_NOT_FULL_MARKS
+    return status
+
+
+def _artifact_provenance(exercise) -> list[str]:
+    """Where each trained artifact came from, when its training summary (.json) says."""
+    lines = []
+    for name in exercise.artifacts:
+        summary = exercise.solution_path.parent / Path(name).with_suffix(".json")
+        try:
+            data = json.loads(summary.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        line = f"{name}: trained on {data.get('hardware', 'unknown hardware')}"
+        if isinstance(data.get("best_heldout_loss"), int | float):
+            line += f", held-out loss {data['best_heldout_loss']:.4f} nats/char at training"
+        lines.append(line)
+    return lines
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import importlib
+
+    from checkers.engine.registry import get_exercise
+
+    exercise = get_exercise(args.exercise)
+    repository = exercise.solution_path.parent.parent
+    if not (repository / "solutions" / "__init__.py").is_file():
+        print("seqgrade train needs a checkout of the seqgrade repository (solutions/ is not "
+              "in the installed package)", file=sys.stderr)
+        return EXIT_USAGE
+    if str(repository) not in sys.path:
+        sys.path.insert(0, str(repository))
+    try:
+        module = importlib.import_module(f"solutions.train_{exercise.name}")
+    except ModuleNotFoundError:
+        print(f"{exercise.name} has no model to train", file=sys.stderr)
+        return EXIT_USAGE
+    result = module.train(quick=args.quick, out_dir=Path(args.out_dir) if args.out_dir else None)
+    print(json.dumps(result, indent=2, default=str))
+    return EXIT_OK
+
+
+def install_list(commands: argparse._SubParsersAction) -> None:
+    """Register ``seqgrade list``."""
+    commands.add_parser("list", help="exercises and their checks").set_defaults(run=_cmd_list)
+
+
+def install_new(commands: argparse._SubParsersAction) -> None:
+    """Register ``seqgrade new``."""
+    new = commands.add_parser("new", help="copy an exercise's stub to start from")
+    new.add_argument("exercise")
+    new.add_argument("dest", nargs="?")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.set_defaults(run=_cmd_new)
+
+
+def install_check(commands: argparse._SubParsersAction) -> None:
+    """Register ``seqgrade check``."""
+    check = commands.add_parser("check", help="grade one submission")
+    check.add_argument("exercise")
+    check.add_argument("path", help="a .py file, a .ipynb notebook, or a folder")
+    check.add_argument("--format", choices=("text", "json", "gradescope"), default="text")
+    check.add_argument("--out", help="write the report to this file")
+    add_grading_options(check)
+    check.set_defaults(run=_cmd_check)
+
+
+def install_validate(commands: argparse._SubParsersAction) -> None:
+    """Register ``seqgrade validate``."""
+    validate = commands.add_parser("validate", help="every reference earns full marks")
+    validate.add_argument("exercises", nargs="*")
+    add_grading_options(validate)
+    validate.set_defaults(run=_cmd_validate)
+
+
+def install_train(commands: argparse._SubParsersAction) -> None:
+    """Register ``seqgrade train``."""
+    train = commands.add_parser("train", help="retrain a reference model (GPU when present)")
+    train.add_argument("exercise")
+    train.add_argument("--quick", action="store_true", help="small and fast, for a smoke test")
+    train.add_argument("--out-dir", help="write the artifact here instead of solutions/")
+    train.set_defaults(run=_cmd_train)

@@ -1,0 +1,129 @@
+"""An instructor's course file (TOML): the course seed, points and worker limits per exercise.
+
+```toml
+seed = 1234            # the course's grading seed (used when --seed is not given)
+
+[reber.points]
+"reber.accuracy" = 40
+"reber.long_range" = 10
+
+[reber.limits]
+memory = "4 GiB"       # address space of the worker
+cpu_seconds = 600      # CPU time over the worker's life
+file_size = "64 MiB"   # largest file the submission may write
+disk = "512 MiB"       # its private /tmp
+processes = 256
+open_files = 256
+call_timeout = 30      # seconds per call (model-loading checks keep their own, if larger)
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checkers.engine.errors import ConfigError
+from checkers.engine.model import Exercise
+from checkers.sandbox.runner import Limits
+
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
+          "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+_LIMIT_FIELDS = {"memory": "memory_bytes", "cpu_seconds": "cpu_seconds",
+                 "file_size": "file_bytes", "disk": "disk_bytes", "processes": "processes",
+                 "open_files": "open_files"}
+_SIZES = {"memory", "file_size", "disk"}
+
+
+def parse_size(value: Any, where: str) -> int:
+    """``"4 GiB"``, ``"512M"`` or an int of bytes, as bytes."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", str(value))
+    if not match or match.group(2).lower() not in _UNITS:
+        raise ConfigError(f"{where}: {value!r} is not a size such as '4 GiB'")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+@dataclass
+class ExerciseConfig:
+    """The overrides for one exercise."""
+
+    points: dict[str, float] = field(default_factory=dict)
+    limits: dict[str, Any] = field(default_factory=dict)
+
+    def apply_points(self, exercise: Exercise) -> Exercise:
+        """The exercise with its checks' points replaced."""
+        unknown = set(self.points) - {c.id for c in exercise.checks}
+        if unknown:
+            raise ConfigError(f"[{exercise.name}.points]: unknown check ids {sorted(unknown)}")
+        checks = tuple(
+            dataclasses.replace(c, points=float(self.points.get(c.id, c.points)))
+            for c in exercise.checks
+        )
+        return dataclasses.replace(exercise, checks=checks)
+
+    def apply_limits(self, limits: Limits, exercise: Exercise) -> tuple[Limits, Exercise]:
+        """New worker limits, and the exercise with its per-call time-out replaced."""
+        changes = {}
+        for key, value in self.limits.items():
+            where = f"[{exercise.name}.limits] {key}"
+            if key == "call_timeout":
+                if not isinstance(value, int | float) or value <= 0:
+                    raise ConfigError(f"{where}: expected a positive number of seconds")
+                exercise = dataclasses.replace(exercise, call_timeout=float(value))
+            elif key in _LIMIT_FIELDS:
+                number = parse_size(value, where) if key in _SIZES else value
+                if not isinstance(number, int) or number <= 0:
+                    raise ConfigError(f"{where}: expected a positive whole number")
+                changes[_LIMIT_FIELDS[key]] = number
+            else:
+                raise ConfigError(f"{where}: unknown limit (known: call_timeout, "
+                                  f"{', '.join(_LIMIT_FIELDS)})")
+        return dataclasses.replace(limits, **changes), exercise
+
+
+# Top-level keys of the course file that are settings, not exercise tables.
+COURSE_KEYS = ("seed",)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+
+
+def load_course_seed(path: Path) -> int:
+    """The course's grading seed (top-level ``seed``), 0 when the file sets none."""
+    seed = _read_toml(path).get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"{path}: `seed` must be an integer")
+    return seed
+
+
+def load_config(path: Path) -> dict[str, ExerciseConfig]:
+    """Read a course file: exercise name -> its overrides."""
+    data = _read_toml(path)
+    configs = {}
+    for name, section in data.items():
+        if name in COURSE_KEYS:
+            continue
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table")
+        points = section.get("points", {})
+        limits = section.get("limits", {})
+        if not isinstance(points, dict) or not all(
+            isinstance(v, int | float) and v >= 0 for v in points.values()
+        ):
+            raise ConfigError(f"{path}: [{name}.points] must map check ids to numbers ≥ 0")
+        if not isinstance(limits, dict):
+            raise ConfigError(f"{path}: [{name}.limits] must be a table")
+        configs[name] = ExerciseConfig(points=dict(points), limits=dict(limits))
+    return configs

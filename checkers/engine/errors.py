@@ -1,0 +1,65 @@
+"""Every error class of the grader, in one place (pytest's ``outcomes``, Hypothesis' ``errors``).
+
+Two families:
+
+- :class:`SubmissionError` and its subclasses: something the submission did (raised,
+  timed out, crashed, returned the wrong type). Defined by the sandbox, which raises them,
+  and re-exported here. The engine turns them into failed checks.
+- :class:`GraderError` and its subclasses: something the grader or its user got wrong (a
+  missing data set, an unknown exercise, a malformed course file). Never the student's
+  fault; the CLI reports them in one line.
+"""
+
+from __future__ import annotations
+
+from checkers.sandbox.errors import (
+    CallTimeout,
+    NotImplementedInSubmission,
+    SubmissionError,
+    SubmissionRaised,
+    WorkerDied,
+    WrongType,
+)
+
+__all__ = [
+    "CallTimeout",
+    "ConfigError",
+    "GraderError",
+    "GraderSetupError",
+    "NotImplementedInSubmission",
+    "SubmissionError",
+    "SubmissionRaised",
+    "UnknownCheck",
+    "UnknownExercise",
+    "WorkerDied",
+    "WrongType",
+]
+
+
+class GraderError(Exception):
+    """The root of the errors that are not the submission's doing."""
+
+
+class GraderSetupError(GraderError, RuntimeError):
+    """The grader lacks something it needs (a data set, a model): not the student's fault.
+
+    The check is reported as an error with this message, without a traceback.
+    """
+
+
+class UnknownExercise(GraderError, KeyError):
+    """An exercise name that no installed exercise package provides."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown exercise"
+
+
+class UnknownCheck(GraderError, KeyError):
+    """A check id that the exercise does not have."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown check"
+
+
+class ConfigError(GraderError, ValueError):
+    """A malformed instructor's file (course TOML, rubric, thresholds)."""

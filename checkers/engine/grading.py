@@ -1,0 +1,188 @@
+"""Grading one submission: run every check of an exercise against a runner, build a Report."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from checkers.engine.errors import GraderSetupError, SubmissionError
+from checkers.engine.model import Check, Context, Exercise, Outcome
+from checkers.engine.registry import get_exercise
+from checkers.engine.report import CheckResult, Report
+from checkers.sandbox.runner import Limits, Runner, SandboxRunner
+from checkers.sandbox.submission import SubmissionNotFound, find_submission
+
+
+def grader_version() -> str:
+    """The installed seqgrade version."""
+    try:
+        return metadata.version("seqgrade")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
+              options: dict[str, Any]) -> CheckResult:
+    """Run one check; whatever the submission does, a CheckResult comes back."""
+    ctx = Context(runner=runner, seed=seed, check=check, exercise=exercise, options=options)
+    started = time.perf_counter()
+    status = None
+    try:
+        outcome = check.run(ctx)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"check {check.id} returned {type(outcome).__name__}")
+    except SubmissionError as error:
+        outcome = Outcome.failed(error.message)
+        status = error.status
+    except GraderSetupError as error:
+        outcome = Outcome.failed(f"the grader could not run this check: {error}")
+        status = "error"
+    except Exception:  # a bug in the grader: say so, keep grading the other checks
+        outcome = Outcome.failed(
+            "internal grader error (not your fault; please report it):\n"
+            + traceback.format_exc(limit=4)
+        )
+        status = "error"
+    fraction = min(1.0, max(0.0, float(outcome.fraction)))
+    if status is None:
+        status = "passed" if fraction >= 1.0 else "failed"
+    elif status == "failed" and fraction >= 1.0:
+        status = "passed"
+    return CheckResult(
+        id=check.id,
+        name=check.name,
+        score=round(check.points * fraction, 2),
+        max_score=float(check.points),
+        status=status,
+        feedback=outcome.feedback,
+        counterexample=outcome.counterexample,
+        metrics={k: float(v) for k, v in outcome.metrics.items()},
+        duration_s=round(time.perf_counter() - started, 3),
+    )
+
+
+def grade_with_runner(
+    exercise: Exercise,
+    runner: Runner,
+    *,
+    submission_label: str,
+    seed: int = 0,
+    options: dict[str, Any] | None = None,
+    checks: Sequence[str] | None = None,
+    notes: list[str] | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
+) -> Report:
+    """Grade with an existing runner (sandboxed or in-process)."""
+    started = time.perf_counter()
+    options = dict(options or {})
+    results = []
+    for check in exercise.checks:
+        if checks is not None and check.id not in checks:
+            continue
+        result = run_check(check, exercise, runner, seed, options)
+        results.append(result)
+        if on_check is not None:
+            on_check(result)
+    all_notes = list(notes or []) + list(getattr(runner, "notes", []))
+    return Report(
+        exercise=exercise.name,
+        submission=submission_label,
+        seed=seed,
+        score=round(sum(r.score for r in results), 2),
+        max_score=float(sum(r.max_score for r in results)),
+        duration_s=round(time.perf_counter() - started, 3),
+        grader_version=grader_version(),
+        checks=results,
+        notes=list(dict.fromkeys(all_notes)),
+    )
+
+
+class _TextRunner:
+    """For exercises graded from text: nothing of the submission ever runs."""
+
+    notes: list[str] = []
+
+    def call(self, func: str, args: tuple, kwargs: dict, *, timeout: float) -> Any:
+        raise SubmissionError("this exercise is graded from text; no code is called")
+
+    call_with_rngs = call
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _failed_everywhere(exercise: Exercise, label: str, seed: int, message: str,
+                       checks: Sequence[str] | None) -> Report:
+    results = [
+        CheckResult(id=c.id, name=c.name, score=0.0, max_score=float(c.points),
+                    status="error", feedback=message)
+        for c in exercise.checks
+        if checks is None or c.id in checks
+    ]
+    return Report(exercise=exercise.name, submission=label, seed=seed, score=0.0,
+                  max_score=float(sum(r.max_score for r in results)), duration_s=0.0,
+                  grader_version=grader_version(), checks=results, notes=[message])
+
+
+def grade(
+    exercise_name: str,
+    path: Path,
+    *,
+    seed: int = 0,
+    options: dict[str, Any] | None = None,
+    limits: Limits | None = None,
+    checks: Sequence[str] | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
+) -> Report:
+    """Grade the submission at ``path`` for ``exercise_name`` in a sandbox.
+
+    ``options["config_path"]`` names an instructor's TOML file (points and limits per
+    exercise, see :mod:`checkers.engine.config`).
+    """
+    exercise = get_exercise(exercise_name)
+    options = dict(options or {})
+    limits = limits or Limits()
+    if options.get("config_path"):
+        from checkers.engine.config import load_config
+
+        overrides = load_config(Path(options["config_path"])).get(exercise.name)
+        if overrides is not None:
+            exercise = overrides.apply_points(exercise)
+            limits, exercise = overrides.apply_limits(limits, exercise)
+    path = Path(path)
+    label = str(path)
+    if exercise.grades == "text":
+        return _grade_text(exercise, path, label, seed, options, checks, on_check)
+    try:
+        submission = find_submission(path, exercise.name)
+    except SubmissionNotFound as error:
+        return _failed_everywhere(exercise, label, seed, str(error), checks)
+    env = {str(k): str(v) for k, v in (options.get("worker_env") or {}).items()}
+    if options.get("data_dir"):
+        env["SEQGRADE_DATA_DIR"] = str(options["data_dir"])
+    runner = SandboxRunner(submission, limits=limits, env=env)
+    try:
+        return grade_with_runner(
+            exercise, runner, submission_label=label, seed=seed, options=options,
+            checks=checks, notes=submission.notes, on_check=on_check,
+        )
+    finally:
+        runner.close()
+
+
+def _grade_text(exercise: Exercise, path: Path, label: str, seed: int,
+                options: dict[str, Any], checks: Sequence[str] | None,
+                on_check: Callable[[CheckResult], None] | None) -> Report:
+    assert exercise.read_text is not None  # Exercise.__post_init__ guarantees it
+    try:
+        options["answers"] = exercise.read_text(path)
+        options["answers_error"] = None
+    except ValueError as error:
+        options["answers"] = {}
+        options["answers_error"] = str(error)
+    return grade_with_runner(exercise, _TextRunner(), submission_label=label, seed=seed,
+                             options=options, checks=checks, on_check=on_check)

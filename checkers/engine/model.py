@@ -1,0 +1,173 @@
+"""The vocabulary of grading: checks, their outcomes, and the context a check runs in.
+
+A check is one property or one threshold. Its function receives a :class:`Context`,
+calls the submission only through ``ctx.call`` (which returns plain, validated data),
+and returns an :class:`Outcome` (a fraction of its points plus feedback). Everything
+that goes wrong on the submission's side is a :class:`SubmissionError`; the engine turns
+it into a failed check, never into a crash of the grader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from checkers.sandbox.runner import Runner
+
+# seqgrade's own stubs and references: top-level packages beside ``checkers``.
+STUBS_DIR = Path(__file__).resolve().parents[2] / "exercises"
+SOLUTIONS_DIR = Path(__file__).resolve().parents[2] / "solutions"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one check: ``fraction`` of its points, feedback, optional counterexample."""
+
+    fraction: float
+    feedback: str
+    counterexample: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def passed(cls, feedback: str = "OK", **metrics: float) -> Outcome:
+        """Full marks."""
+        return cls(1.0, feedback, None, dict(metrics))
+
+    @classmethod
+    def failed(
+        cls, feedback: str, counterexample: str | None = None, **metrics: float
+    ) -> Outcome:
+        """No marks."""
+        return cls(0.0, feedback, counterexample, dict(metrics))
+
+
+def linear_credit(value: float, zero_at: float, full_at: float) -> float:
+    """Partial credit: 0 at ``zero_at``, 1 at ``full_at``, linear between, clipped.
+
+    Works for both directions (accuracy: zero_at < full_at; loss: zero_at > full_at).
+    """
+    if not np.isfinite(value):
+        return 0.0
+    fraction = (value - zero_at) / (full_at - zero_at)
+    return float(min(1.0, max(0.0, fraction)))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One gradable property or threshold of an exercise."""
+
+    id: str
+    name: str
+    points: float
+    run: Callable[[Context], Outcome]
+    # Per-call wall-clock limit for calls made by this check, in seconds (None: exercise default).
+    call_timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise: its checks, what it grades, its stub and reference files, its defaults.
+
+    ``grades`` says what a submission is: ``"code"`` (a .py file, notebook or folder whose
+    functions run in the sandbox) or ``"text"`` (a file read by ``read_text``, never run).
+    ``stub_file`` and ``solution_file`` are paths relative to seqgrade's ``exercises/`` and
+    ``solutions/`` folders, or absolute (an exercise package shipped by a course).
+    """
+
+    name: str
+    title: str
+    checks: tuple[Check, ...]
+    stub_file: str
+    solution_file: str
+    call_timeout: float = 60.0
+    # Files/folders beside the reference solution that it loads (trained models).
+    artifacts: tuple[str, ...] = ()
+    # Extra files copied by `seqgrade new` next to the stub (e.g. the qa question sheet).
+    extra_stub_files: tuple[str, ...] = ()
+    grades: Literal["code", "text"] = "code"
+    # For text exercises: reads the submission file; raises ValueError with a message
+    # for the student when it cannot. Its result reaches checks as ctx.options["answers"].
+    read_text: Callable[[Path], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.grades not in ("code", "text"):
+            raise ValueError(f"exercise {self.name}: grades must be 'code' or 'text'")
+        if self.grades == "text" and self.read_text is None:
+            raise ValueError(f"exercise {self.name}: a text exercise needs read_text")
+        ids = [c.id for c in self.checks]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"exercise {self.name}: duplicate check ids")
+
+    @property
+    def stub_path(self) -> Path:
+        """The stub file a student starts from."""
+        return STUBS_DIR / self.stub_file
+
+    @property
+    def solution_path(self) -> Path:
+        """The reference solution (in the repository; not shipped in the wheel)."""
+        return SOLUTIONS_DIR / self.solution_file
+
+    @property
+    def max_score(self) -> float:
+        """Sum of the points of every check."""
+        return float(sum(c.points for c in self.checks))
+
+    def check_by_id(self, check_id: str) -> Check:
+        """The check with this id (KeyError if none)."""
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(check_id)
+
+
+def derive_seed(*parts: object) -> int:
+    """A stable 63-bit seed from any printable parts (the grading seed, a check id, ...)."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+@dataclass
+class Context:
+    """What a check sees: the runner (through ``call``), the seed, and the grading options."""
+
+    runner: Runner
+    seed: int
+    check: Check
+    exercise: Exercise
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def call(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Call ``func`` of the submission with plain-data arguments; returns plain data.
+
+        Raises :class:`SubmissionError` (or a subclass) when the call fails in any way.
+        """
+        return self.runner.call(func, args, kwargs, timeout=self._time_limit(timeout))
+
+    def call_with_rngs(
+        self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any
+    ) -> tuple[Any, list[np.random.Generator]]:
+        """Like :meth:`call`, also returning every Generator argument in its state after the call.
+
+        This lets a check verify that the submission drew its randomness from ``rng``.
+        """
+        return self.runner.call_with_rngs(func, args, kwargs, timeout=self._time_limit(timeout))
+
+    def _time_limit(self, timeout: float | None) -> float:
+        """The call's own limit, else the check's, else the exercise's; times the scale."""
+        limit = timeout or self.check.call_timeout or self.exercise.call_timeout
+        return limit * float(self.options.get("timeout_scale", 1.0))
+
+    def rng(self, *key: object) -> np.random.Generator:
+        """A Generator determined by the grading seed, the check id and ``key``."""
+        return np.random.default_rng(derive_seed(self.seed, self.check.id, *key))
+
+    def seed_for(self, *key: object) -> int:
+        """An int seed determined by the grading seed, the check id and ``key``."""
+        return derive_seed(self.seed, self.check.id, *key)

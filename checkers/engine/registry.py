@@ -1,0 +1,81 @@
+"""Where exercises come from: discovered, never named by the engine.
+
+Two sources, in this order:
+
+1. seqgrade's own exercises: every sub-package of :mod:`checkers.exercises` whose
+   ``__init__`` defines ``EXERCISE`` (a new exercise is one folder there). The package may
+   set ``DISPLAY_ORDER`` (names listed first, in that order; the rest alphabetically).
+2. Exercise packages a course installs: entry points of the group ``seqgrade.exercises``
+   whose object is an :class:`Exercise` or a module defining ``EXERCISE``::
+
+       [project.entry-points."seqgrade.exercises"]
+       haiku = "my_course.haiku"
+
+A built-in name wins over an entry point of the same name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache, lru_cache
+from importlib import metadata
+from types import ModuleType
+
+from checkers.engine.errors import GraderSetupError, UnknownExercise
+from checkers.engine.model import Exercise
+
+ENTRY_POINT_GROUP = "seqgrade.exercises"
+BUILTIN_PACKAGE = "checkers.exercises"
+
+
+def _builtin_names() -> list[str]:
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    found = sorted(info.name for info in pkgutil.iter_modules(package.__path__) if info.ispkg)
+    first = [n for n in getattr(package, "DISPLAY_ORDER", ()) if n in found]
+    return first + [n for n in found if n not in first]
+
+
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    points: dict[str, metadata.EntryPoint] = {}
+    for point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        points.setdefault(point.name, point)
+    return points
+
+
+@lru_cache(maxsize=1)
+def exercise_names() -> tuple[str, ...]:
+    """The names of every exercise: seqgrade's own first, then those of entry points."""
+    names = _builtin_names()
+    names += sorted(n for n in _entry_points() if n not in names)
+    return tuple(names)
+
+
+def _as_exercise(obj: object, source: str) -> Exercise:
+    if isinstance(obj, ModuleType):
+        obj = getattr(obj, "EXERCISE", None)
+    if not isinstance(obj, Exercise):
+        raise GraderSetupError(f"{source} does not provide an Exercise (EXERCISE = Exercise(...))")
+    return obj
+
+
+@cache
+def get_exercise(name: str) -> Exercise:
+    """The :class:`Exercise` called ``name``; :class:`UnknownExercise` if there is none."""
+    if name in _builtin_names():
+        exercise = _as_exercise(importlib.import_module(f"{BUILTIN_PACKAGE}.{name}"),
+                                f"{BUILTIN_PACKAGE}.{name}")
+    else:
+        point = _entry_points().get(name)
+        if point is None:
+            raise UnknownExercise(
+                f"unknown exercise {name!r}; choose one of: {', '.join(exercise_names())}")
+        exercise = _as_exercise(point.load(), f"entry point {point.name} = {point.value}")
+    if exercise.name != name:
+        raise GraderSetupError(f"exercise registered as {name!r} calls itself {exercise.name!r}")
+    return exercise
+
+
+def available_exercises() -> list[Exercise]:
+    """Every exercise, in the order of :func:`exercise_names`."""
+    return [get_exercise(name) for name in exercise_names()]

@@ -1,0 +1,364 @@
+"""Checks of the `reber` exercise (embedded Reber grammar, HOML ch. 16 exercise 8)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from hypothesis import strategies as st
+from scipy import stats
+
+from checkers.authoring import (
+    Check,
+    Context,
+    Exercise,
+    Outcome,
+    SubmissionRaised,
+    Violation,
+    expect_array,
+    expect_int_list,
+    expect_list,
+    expect_str,
+    expect_tuple,
+    linear_credit,
+    run_property,
+)
+from checkers.authoring.thresholds import load_thresholds
+from checkers.exercises.reber import oracle as oracle
+
+GRAMMARS = {"default_reber_grammar": oracle.default_grammar,
+            "embedded_reber_grammar": oracle.embedded_grammar}
+ACCEPTORS = {"default_reber_grammar": oracle.is_reber,
+             "embedded_reber_grammar": oracle.is_embedded_reber}
+SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+GRAMMAR_AND_SEED = st.tuples(st.sampled_from(sorted(GRAMMARS)), SEEDS)
+T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
+    "significance": float, "hidden_size": int, "accuracy_zero_at": float,
+    "accuracy_full_at": float, "long_range_pairs": int, "long_range_middle": int,
+    "long_range_zero_at": float, "long_range_full_at": float})
+SIGNIFICANCE = T["significance"]
+MODEL_TIMEOUT = 180.0
+
+
+def _describe_call(function: str):
+    def describe(example: tuple[str, int]) -> str:
+        grammar, seed = example
+        return f"{function}({grammar}, rng=np.random.default_rng({seed}))"
+    return describe
+
+
+def _generate(ctx: Context, function: str, grammar: str, seed: int) -> str:
+    rng = np.random.default_rng(seed)
+    what = f"{function}({grammar}, rng)"
+    return expect_str(ctx.call(function, GRAMMARS[grammar](), rng), what)
+
+
+def check_generate_valid(ctx: Context) -> Outcome:
+    """Generated strings belong to the grammar they were generated from."""
+    def prop(example: tuple[str, int]) -> None:
+        grammar, seed = example
+        s = _generate(ctx, "generate_string", grammar, seed)
+        if not ACCEPTORS[grammar](s):
+            raise Violation(f"generate_string({grammar}, rng) returned {s!r}, which the "
+                            f"{grammar.replace('_', ' ')} does not produce")
+    explicit = [("default_reber_grammar", 0), ("embedded_reber_grammar", 0)]
+    return run_property(ctx, GRAMMAR_AND_SEED, prop, max_examples=60,
+                        describe=_describe_call("generate_string"), explicit=explicit)
+
+
+def _loop_runs(path: list[tuple[int, str]], state: int, letter: str) -> list[int]:
+    """How many times the self-loop ``state --letter--> state`` repeats at each entry."""
+    runs, current, inside = [], 0, False
+    for step_state, step_letter in path:
+        if step_state == state:
+            inside = True
+            if step_letter == letter:
+                current += 1
+                continue
+        if inside:
+            runs.append(current)
+            current, inside = 0, False
+    return runs
+
+
+def _geometric_p_value(runs: list[int], buckets: int = 6) -> float:
+    """Chi-square p-value of loop repeat counts against P(k) = 2^-(k+1) (k >= buckets pooled)."""
+    counts = np.bincount(np.minimum(runs, buckets), minlength=buckets + 1)
+    expected_p = np.array([2.0 ** -(k + 1) for k in range(buckets)] + [2.0 ** -buckets])
+    return float(stats.chisquare(counts, expected_p * len(runs)).pvalue)
+
+
+def check_generate_coverage(ctx: Context) -> Outcome:
+    """Every branch is taken about equally often; loops repeat as the grammar makes them."""
+    rng = ctx.rng("seeds")
+    seeds = rng.integers(0, 2**32 - 1, size=1200)
+    choices: dict[int, Counter] = {state: Counter() for state in oracle.CHOICE_STATES}
+    outer = Counter()
+    runs: dict[str, list[int]] = {"S loop of state 2": [], "T loop of state 3": []}
+    for index, seed in enumerate(seeds):
+        grammar = "default_reber_grammar" if index % 2 == 0 else "embedded_reber_grammar"
+        s = _generate(ctx, "generate_string", grammar, int(seed))
+        if grammar == "embedded_reber_grammar":
+            if not oracle.is_embedded_reber(s):
+                return Outcome.failed(f"generate_string returned an invalid string {s!r} "
+                                      "(see reber.generate_valid)")
+            outer[s[1]] += 1
+            s = s[2:-2]
+        path = oracle.reber_path(s)
+        if path is None:
+            return Outcome.failed(f"generate_string returned an invalid string {s!r} "
+                                  "(see reber.generate_valid)")
+        for state, letter in path:
+            if state in choices:
+                choices[state][letter] += 1
+        runs["S loop of state 2"] += _loop_runs(path, 2, "S")
+        runs["T loop of state 3"] += _loop_runs(path, 3, "T")
+    problems = []
+    tables = [("the first letter after B of the embedded grammar", outer, "TP")]
+    tables += [(f"state {state} of the Reber grammar", choices[state],
+                "".join(oracle.REBER_TRANSITIONS[state])) for state in oracle.CHOICE_STATES]
+    for label, counter, letters in tables:
+        observed = [counter[letter] for letter in letters]
+        if sum(observed) == 0:
+            problems.append(f"{label} was never reached")
+            continue
+        p_value = float(stats.chisquare(observed).pvalue)
+        if p_value < SIGNIFICANCE:
+            shares = ", ".join(f"{letter}: {n}" for letter, n in zip(letters, observed,
+                                                                      strict=True))
+            problems.append(f"at {label} the branches were taken {shares} times "
+                            f"(each should be taken about equally often; p = {p_value:.1e})")
+    for label, observed_runs in runs.items():
+        if not observed_runs:
+            problems.append(f"the {label} was never entered")
+            continue
+        p_value = _geometric_p_value(observed_runs)
+        if p_value < SIGNIFICANCE:
+            longest = max(observed_runs, default=0)
+            problems.append(f"the {label} repeats too rarely or too often (longest run "
+                            f"{longest} over {len(observed_runs)} visits; each repeat should "
+                            f"happen with probability 1/2, p = {p_value:.1e})")
+    if problems:
+        return Outcome.failed(f"Over {len(seeds)} generated strings: " + "; ".join(problems))
+    return Outcome.passed(f"branch frequencies match the grammar over {len(seeds)} strings")
+
+
+def check_corrupted(ctx: Context) -> Outcome:
+    """Corrupted strings are invalid and one substitution away from a valid string."""
+    def prop(example: tuple[str, int]) -> None:
+        grammar, seed = example
+        s = _generate(ctx, "generate_corrupted_string", grammar, seed)
+        accept = ACCEPTORS[grammar]
+        call = f"generate_corrupted_string({grammar}, rng)"
+        if not s or set(s) - set(oracle.CHARS):
+            raise Violation(f"{call} returned {s!r}; use only the letters {oracle.CHARS!r}")
+        if accept(s):
+            raise Violation(f"{call} returned {s!r}, which is a VALID string of the grammar: "
+                            "the replacement letter must differ from the original and make "
+                            "the string invalid")
+        if not oracle.one_substitution_from(s, accept):
+            raise Violation(f"{call} returned {s!r}, which is not one letter away from any "
+                            "valid string: replace exactly one letter of a valid string")
+    return run_property(ctx, GRAMMAR_AND_SEED, prop, max_examples=80,
+                        describe=_describe_call("generate_corrupted_string"))
+
+
+@st.composite
+def _alphabet_and_text(draw: st.DrawFn) -> tuple[str, str, str | None]:
+    chars = draw(st.sampled_from([oracle.CHARS, "".join(reversed(oracle.CHARS)), "ABC",
+                                  "XTVSPEB", "01"]))
+    text = draw(st.text(alphabet=chars, max_size=30))
+    unknown = draw(st.none() | st.sampled_from(["Z", "b", " ", "é", "0"]).filter(
+        lambda c: c not in chars))
+    if unknown is not None:
+        position = draw(st.integers(0, len(text)))
+        text = text[:position] + unknown + text[position:]
+    return chars, text, unknown
+
+
+def check_string_to_ids(ctx: Context) -> Outcome:
+    """string_to_ids agrees with chars.index, and raises ValueError on unknown letters."""
+    def prop(example: tuple[str, str, str | None]) -> None:
+        chars, text, unknown = example
+        call = f"string_to_ids({text!r}, chars={chars!r})"
+        try:
+            got = ctx.call("string_to_ids", text, chars=chars)
+        except SubmissionRaised as error:
+            if unknown is not None and error.raised("ValueError"):
+                return
+            raise
+        if unknown is not None:
+            raise Violation(f"{call} returned {got!r}; it should raise ValueError because "
+                            f"{unknown!r} is not in chars")
+        ids = expect_int_list(got, call)
+        expected = [chars.index(c) for c in text]
+        if ids != expected:
+            raise Violation(f"{call} returned {ids!r}; expected {expected!r} "
+                            "(the id of a letter is its index in chars)")
+    return run_property(ctx, _alphabet_and_text(), prop, max_examples=80,
+                        describe=lambda e: f"string_to_ids({e[1]!r}, chars={e[0]!r})")
+
+
+def _labels(value: object, what: str, size: int) -> np.ndarray:
+    labels = expect_array(value, what, kind="f")
+    if labels.shape not in ((size,), (size, 1)):
+        raise Violation(f"{what} returned labels of shape {labels.shape}; expected "
+                        f"({size},) or ({size}, 1)")
+    return labels.reshape(-1)
+
+
+def check_dataset(ctx: Context) -> Outcome:
+    """Dataset size, balance, labels and corruptions."""
+    def prop(example: tuple[int, int]) -> None:
+        size, seed = example
+        call = f"generate_dataset({size}, rng)"
+        result = expect_tuple(ctx.call("generate_dataset", size, np.random.default_rng(seed)),
+                              call, 2)
+        sequences = expect_list(result[0], call + "[0]")
+        if len(sequences) != size:
+            raise Violation(f"{call} returned {len(sequences)} sequences; expected {size}")
+        labels = _labels(result[1], call + "[1]", size)
+        if not np.all((labels == 0.0) | (labels == 1.0)):
+            raise Violation(f"{call} returned labels other than 0.0 and 1.0: "
+                            f"{sorted(set(labels.tolist()))[:5]}")
+        good = int(labels.sum())
+        if good != size // 2:
+            raise Violation(f"{call} returned {good} valid strings out of {size}; expected "
+                            f"exactly {size // 2} (size // 2)")
+        for index, (ids, label) in enumerate(zip(sequences, labels, strict=True)):
+            ids = expect_int_list(ids, f"{call}[0][{index}]")
+            if any(i < 0 or i >= len(oracle.CHARS) for i in ids):
+                raise Violation(f"{call}[0][{index}] = {ids!r} holds ids outside "
+                                f"0..{len(oracle.CHARS) - 1}")
+            s = "".join(oracle.CHARS[i] for i in ids)
+            valid = oracle.is_embedded_reber(s)
+            if valid != bool(label):
+                raise Violation(f"{call}: sequence {index} is {s!r} (ids {ids}), which is "
+                                f"{'valid' if valid else 'invalid'}, but its label is {label}")
+            if not valid and not oracle.one_substitution_from(s, oracle.is_embedded_reber):
+                raise Violation(f"{call}: the bad string {s!r} is not one substitution away "
+                                "from a valid embedded Reber string")
+    strategy = st.tuples(st.integers(min_value=1, max_value=40), SEEDS)
+    return run_property(ctx, strategy, prop, max_examples=25,
+                        describe=lambda e: f"generate_dataset({e[0]}, "
+                                           f"rng=np.random.default_rng({e[1]}))",
+                        explicit=[(200, 0)])
+
+
+def _predict(ctx: Context, strings: list[str]) -> np.ndarray:
+    what = f"predict(<{len(strings)} strings>)"
+    probabilities = expect_array(ctx.call("predict", strings, timeout=MODEL_TIMEOUT), what,
+                                 kind="f")
+    if probabilities.shape not in ((len(strings),), (len(strings), 1)):
+        raise Violation(f"{what} returned shape {probabilities.shape}; expected "
+                        f"({len(strings)},) or ({len(strings)}, 1)")
+    probabilities = probabilities.reshape(-1)
+    if np.any(probabilities < 0) or np.any(probabilities > 1):
+        bad = probabilities[(probabilities < 0) | (probabilities > 1)][0]
+        raise Violation(f"{what} returned {bad:g}; probabilities must lie in [0, 1]")
+    return probabilities
+
+
+def _contract_strings(rng: np.random.Generator) -> list[str]:
+    strings, _ = oracle.hidden_set(rng, 40)
+    strings += [oracle.sample_reber(rng) for _ in range(4)]
+    strings += oracle.long_range_set(rng, 2, 20)[0]
+    return strings
+
+
+def check_predict_contract(ctx: Context) -> Outcome:
+    """predict returns one probability per string, whatever the order or batch."""
+    rng = ctx.rng("strings")
+    strings = _contract_strings(rng)
+    try:
+        full = _predict(ctx, strings)
+        order = rng.permutation(len(strings))
+        permuted = _predict(ctx, [strings[i] for i in order])
+        if not np.allclose(permuted, full[order], atol=1e-3):
+            worst = int(np.argmax(np.abs(permuted - full[order])))
+            s = strings[order[worst]]
+            return Outcome.failed(
+                f"predict depends on the order of the strings: {s!r} got "
+                f"{full[order[worst]]:.4f} in one order and {permuted[worst]:.4f} in another")
+        for start, stop in ((0, 1), (5, 6), (len(strings) - 1, len(strings)), (0, 7)):
+            part = _predict(ctx, strings[start:stop])
+            if not np.allclose(part, full[start:stop], atol=1e-3):
+                worst = int(np.argmax(np.abs(part - full[start:stop])))
+                s = strings[start + worst]
+                return Outcome.failed(
+                    f"predict depends on the batch: {s!r} got {full[start + worst]:.4f} in a "
+                    f"batch of {len(strings)} and {part[worst]:.4f} in a batch of "
+                    f"{stop - start} (pad with 0 and mask the padding)",
+                    counterexample=repr(strings[start:stop]))
+    except Violation as violation:
+        return Outcome.failed(str(violation))
+    return Outcome.passed(f"one probability per string for {len(strings)} strings; the same "
+                          "answers in any order and any batch size")
+
+
+def _mistakes(strings: list[str], labels: np.ndarray, probabilities: np.ndarray) -> str:
+    wrong = np.flatnonzero((probabilities >= 0.5) != (labels == 1.0))[:3]
+    return "; ".join(f"{strings[i]!r} is {'valid' if labels[i] else 'invalid'}, predicted "
+                     f"{probabilities[i]:.2f}" for i in wrong)
+
+
+def _accuracy_outcome(ctx: Context, strings: list[str], labels: np.ndarray, label: str,
+                      zero_at: float, full_at: float) -> Outcome:
+    try:
+        probabilities = _predict(ctx, strings)
+    except Violation as violation:
+        return Outcome.failed(str(violation))
+    accuracy = float(np.mean((probabilities >= 0.5) == (labels == 1.0)))
+    fraction = linear_credit(accuracy, zero_at, full_at)
+    feedback = (f"accuracy {accuracy:.4f} on {len(strings)} {label} (full marks at "
+                f"≥ {full_at}, none at ≤ {zero_at})")
+    if accuracy < 1.0:
+        feedback += f". Some mistakes: {_mistakes(strings, labels, probabilities)}"
+    return Outcome(fraction, feedback, metrics={"accuracy": accuracy})
+
+
+def check_accuracy(ctx: Context) -> Outcome:
+    """Accuracy on a hidden set of 2,000 embedded strings, half corrupted."""
+    strings, labels = oracle.hidden_set(ctx.rng("hidden"), T["hidden_size"])
+    return _accuracy_outcome(ctx, strings, labels, "hidden strings (half corrupted)",
+                             T["accuracy_zero_at"], T["accuracy_full_at"])
+
+
+def check_long_range(ctx: Context) -> Outcome:
+    """Pairs that differ only in the 2nd and 2nd-to-last letters, with long middles."""
+    strings, labels = oracle.long_range_set(ctx.rng("long"), T["long_range_pairs"],
+                                            T["long_range_middle"])
+    return _accuracy_outcome(ctx, strings, labels, "long strings that differ only in their "
+                             "2nd and 2nd-to-last letters", T["long_range_zero_at"],
+                             T["long_range_full_at"])
+
+
+CHECKS = (
+    Check("reber.generate_valid", "generate_string produces valid strings", 10,
+          check_generate_valid),
+    Check("reber.generate_coverage", "generate_string takes every branch equally often", 5,
+          check_generate_coverage),
+    Check("reber.corrupted", "generate_corrupted_string makes one invalid substitution", 10,
+          check_corrupted),
+    Check("reber.string_to_ids", "string_to_ids maps letters to their index", 5,
+          check_string_to_ids),
+    Check("reber.dataset", "generate_dataset is balanced and correctly labelled", 10,
+          check_dataset),
+    Check("reber.predict_contract", "predict returns one probability per string", 10,
+          check_predict_contract, call_timeout=MODEL_TIMEOUT),
+    Check("reber.accuracy", "the classifier is accurate on hidden strings", 35,
+          check_accuracy, call_timeout=MODEL_TIMEOUT),
+    Check("reber.long_range", "the classifier remembers the second letter", 15,
+          check_long_range, call_timeout=MODEL_TIMEOUT),
+)
+
+EXERCISE = Exercise(
+    name="reber",
+    title="Embedded Reber grammar: generators and an RNN classifier",
+    checks=CHECKS,
+    stub_file="reber.py",
+    solution_file="reber.py",
+    call_timeout=20.0,
+    artifacts=("reber.keras",),
+)

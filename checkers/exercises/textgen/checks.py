@@ -1,0 +1,552 @@
+"""Checks of the ``textgen`` exercise (character-level text generation, pretrained LMs).
+
+The model checks never trust the submission's ``build_vocab``: the vocabulary is
+``[UNK]`` + the sorted characters of the training split (first 90% of tiny Shakespeare),
+computed here. Held-out passages come from the last 10% (or from a private text given as
+``options["heldout_path"]``), drawn with the grading seed; ``textgen.heldout_loss`` and
+``textgen.consistency`` draw the same passages.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from hypothesis import strategies as st
+
+from checkers.authoring import (
+    Check,
+    Context,
+    Exercise,
+    Outcome,
+    Violation,
+    derive_seed,
+    expect_array,
+    expect_int,
+    expect_int_list,
+    expect_list,
+    expect_str,
+    expect_str_list,
+    expect_tuple,
+    linear_credit,
+    run_property,
+)
+from checkers.authoring.thresholds import load_thresholds
+from checkers.exercises.textgen import oracle as oracle
+from checkers.exercises.textgen.data import load_text, split_text
+
+MODEL_TIMEOUT = 240.0
+T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
+    "loss_full_at": float, "loss_zero_at": float, "n_passages": int, "passage_chars": int,
+    "log_prob_tolerance": float, "abs_prob_tolerance": float, "near_zero_t": float,
+    "significance": float})
+LOSS_FULL_AT = T["loss_full_at"]  # nats/char
+LOSS_ZERO_AT = T["loss_zero_at"]
+N_PASSAGES = T["n_passages"]
+PASSAGE_CHARS = T["passage_chars"]
+# sequence_log_probs and next_char_distribution must agree within this many nats
+# (or within ABS_PROB_TOLERANCE in probability, for tiny probabilities).
+LOG_PROB_TOLERANCE = T["log_prob_tolerance"]
+ABS_PROB_TOLERANCE = T["abs_prob_tolerance"]
+NEAR_ZERO_T = T["near_zero_t"]
+SIGNIFICANCE = T["significance"]
+
+# Characters for generated strings: Shakespeare's alphabet, more punctuation, other
+# whitespace and a few non-ASCII characters (which are neither in the vocabulary nor
+# ASCII punctuation).
+_TEXT_ALPHABET = (
+    "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    + string.punctuation + "\t0129éÆ—’«»"
+)
+
+
+# -- data -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _texts(data_dir: str | None, heldout_path: str | None) -> tuple[str, str]:
+    train, heldout = split_text(load_text(data_dir))
+    if heldout_path:
+        with open(heldout_path, encoding="utf-8") as handle:
+            heldout = handle.read()
+    return train, heldout
+
+
+def _train_and_heldout(ctx: Context) -> tuple[str, str]:
+    return _texts(ctx.options.get("data_dir"), ctx.options.get("heldout_path"))
+
+
+def model_vocab(ctx: Context) -> list[str]:
+    """The model vocabulary without ``[UNK]`` (ids are index + 1)."""
+    return oracle.vocab(_train_and_heldout(ctx)[0])
+
+
+def heldout_passages(ctx: Context) -> list[str]:
+    """The hidden passages, the same for every check of one grading seed."""
+    _, heldout = _train_and_heldout(ctx)
+    known = set(model_vocab(ctx))
+    heldout = "".join(c for c in heldout if c in known)
+    rng = np.random.default_rng(derive_seed(ctx.seed, "textgen.heldout"))
+    length = min(PASSAGE_CHARS, len(heldout))
+    starts = np.sort(rng.choice(len(heldout) - length + 1, size=N_PASSAGES, replace=False))
+    return [heldout[s : s + length] for s in starts]
+
+
+# -- vocab, split ---------------------------------------------------------------------
+
+
+def check_vocab(ctx: Context) -> Outcome:
+    """build_vocab / text_to_ids / ids_to_text against StringLookup semantics."""
+    text = st.text(alphabet=_TEXT_ALPHABET, min_size=1, max_size=40)
+
+    def prop(example: tuple[str, str]) -> None:
+        source, other = example
+        got_vocab = expect_str_list(ctx.call("build_vocab", source), "build_vocab(text)")
+        want_vocab = oracle.vocab(source)
+        if got_vocab != want_vocab:
+            raise Violation(f"build_vocab({source!r}) returned {got_vocab!r}; expected the "
+                            f"sorted distinct characters {want_vocab!r}")
+        probe = source + other
+        call = f"text_to_ids({probe!r}, vocab={want_vocab!r})"
+        ids = expect_int_list(ctx.call("text_to_ids", probe, want_vocab), call)
+        want_ids = oracle.text_to_ids(probe, want_vocab)
+        if ids != want_ids:
+            raise Violation(f"{call} returned {ids!r}; expected {want_ids!r} (StringLookup: "
+                            "id 0 is [UNK] for unknown characters, vocab[i] has id i + 1)")
+        back_call = f"ids_to_text({want_ids!r}, vocab={want_vocab!r})"
+        back = expect_str(ctx.call("ids_to_text", want_ids, want_vocab), back_call)
+        want_back = oracle.ids_to_text(want_ids, want_vocab)
+        if back != want_back:
+            raise Violation(f"{back_call} returned {back!r}; expected {want_back!r} (id 0 "
+                            "decodes to nothing)")
+
+    return run_property(ctx, st.tuples(text, st.text(alphabet=_TEXT_ALPHABET, max_size=10)),
+                        prop, max_examples=60, explicit=[("ab", "c")],
+                        describe=lambda e: f"text={e[0]!r}, other characters={e[1]!r}")
+
+
+def check_split(ctx: Context) -> Outcome:
+    """split_input_target on lists of ints and on strings."""
+    sequences = st.one_of(st.lists(st.integers(0, 100), min_size=2, max_size=30),
+                          st.text(alphabet=_TEXT_ALPHABET, min_size=2, max_size=30))
+
+    def prop(seq: list[int] | str) -> None:
+        call = f"split_input_target({seq!r})"
+        got = expect_tuple(ctx.call("split_input_target", seq), call, 2)
+        if isinstance(seq, str):
+            parts = (expect_str(got[0], call), expect_str(got[1], call))
+        else:
+            parts = (expect_list(got[0], call), expect_list(got[1], call))
+        want = (seq[:-1], seq[1:])
+        if parts != want:
+            raise Violation(f"{call} returned {parts!r}; expected {want!r} (the input drops "
+                            "the last element, the target drops the first)")
+
+    return run_property(ctx, sequences, prop, max_examples=40, explicit=["abc", [1, 2, 3]])
+
+
+# -- sampling -------------------------------------------------------------------------
+
+
+def _sample(ctx: Context, logits: list[float], temperature: float, seed: int,
+            banned: tuple[int, ...] | None) -> int:
+    rng = np.random.default_rng(seed)
+    args = (logits, temperature, rng) if banned is None else (logits, temperature, rng, banned)
+    what = f"sample_next_id(logits, {temperature}, rng{'' if banned is None else ', ...'})"
+    return expect_int(ctx.call("sample_next_id", *args), what)
+
+
+def _fmt_logits(logits: list[float]) -> str:
+    return "[" + ", ".join(f"{x:.3g}" for x in logits) + "]"
+
+
+def _sampling_near_zero(ctx: Context) -> Outcome:
+    @st.composite
+    def gapped(draw) -> tuple[list[float], int, int]:
+        n = draw(st.integers(2, 12))
+        best = draw(st.integers(1, n - 1))
+        values = [round(draw(st.floats(-4, 3)), 2) for _ in range(n)]
+        values[best] = round(max(values) + draw(st.floats(1, 4)), 2)
+        values[0] = round(max(values) + 2, 2)  # the banned id 0 would be the top choice
+        return values, best, draw(st.integers(0, 2**32 - 1))
+
+    def prop(example: tuple[list[float], int, int]) -> None:
+        logits, best, seed = example
+        for temperature in (NEAR_ZERO_T, 0.01):
+            got = _sample(ctx, logits, temperature, seed, None)
+            if got != best:
+                raise Violation(
+                    f"sample_next_id({_fmt_logits(logits)}, temperature={temperature}, rng) "
+                    f"returned {got}; at a near-zero temperature it should return the argmax "
+                    f"of the allowed ids, {best} (id 0 is banned by default; divide the "
+                    "logits by the temperature)")
+
+    return run_property(ctx, gapped(), prop, max_examples=25)
+
+
+def _sampling_rng(ctx: Context) -> Outcome | None:
+    logits = [0.0] + [0.1 * i for i in range(12)]
+    for attempt in range(3):
+        seed = ctx.seed_for("same-rng", attempt)
+        first = [_sample(ctx, logits, 1.0, seed + k, None) for k in range(6)]
+        again = [_sample(ctx, logits, 1.0, seed + k, None) for k in range(6)]
+        if first != again:
+            return Outcome.failed(
+                f"the same rng state gave different draws: {first} then {again} (draw with "
+                "the rng argument only, e.g. rng.choice(..., p=probs); no np.random.*, "
+                "tf.random or torch randomness)")
+        rng = np.random.default_rng(seed)
+        before = rng.bit_generator.state
+        _, after = ctx.call_with_rngs("sample_next_id", logits, 1.0, rng)
+        if after and after[0].bit_generator.state == before:
+            return Outcome.failed("sample_next_id did not draw from its rng argument (its "
+                                  "state did not move): it must sample, using rng")
+    return None
+
+
+def _sampling_frequencies(ctx: Context) -> Outcome | None:
+    rng = ctx.rng("logits")
+    logits = [round(float(x), 2) for x in rng.normal(0.0, 1.0, size=7)]
+    plans = [(0.5, None, 400), (1.0, None, 600), (2.0, None, 400), (1.0, (), 300)]
+    entropies = {}
+    for temperature, banned, draws in plans:
+        counts = np.zeros(len(logits), dtype=int)
+        for k in range(draws):
+            got = _sample(ctx, logits, temperature, ctx.seed_for("freq", temperature, k), banned)
+            if not 0 <= got < len(logits):
+                return Outcome.failed(f"sample_next_id returned {got}, not an id of the "
+                                      f"{len(logits)} logits")
+            counts[got] += 1
+        banned_ids = (0,) if banned is None else banned
+        drawn_banned = [i for i in banned_ids if counts[i]]
+        if drawn_banned:
+            return Outcome.failed(
+                f"sample_next_id drew the banned id(s) {drawn_banned} (banned_ids="
+                f"{banned_ids}); id 0 is [UNK]/padding: drawing it is the `KeyError: 0` bug. "
+                "Give banned ids probability 0 (logit -inf) before sampling")
+        probs = oracle.sampling_probs(logits, temperature, banned_ids)
+        p_value = oracle.chi_square_p(counts, probs)
+        if p_value < SIGNIFICANCE:
+            return Outcome.failed(
+                f"with logits {_fmt_logits(logits)}, temperature={temperature} and banned_ids="
+                f"{banned_ids}, {draws} draws gave counts {counts.tolist()}; softmax(logits / "
+                f"temperature) expects {np.round(probs * draws, 1).tolist()} (chi-square "
+                f"p = {p_value:.2g})")
+        if banned is None:
+            entropies[temperature] = oracle.entropy(counts / counts.sum())
+    ordered = [entropies[t] for t in sorted(entropies)]
+    if not all(a < b for a, b in zip(ordered, ordered[1:], strict=False)):
+        return Outcome.failed(
+            "the entropy of the draws should grow with the temperature; measured "
+            + ", ".join(f"T={t}: {entropies[t]:.3f} nats" for t in sorted(entropies)))
+    return None
+
+
+def _sampling_banned(ctx: Context) -> Outcome | None:
+    for k, banned in enumerate([None, (0,), (0, 2), (1, 4, 5)]):
+        logits = [8.0, 7.5, 6.0, 0.0, 0.0, 9.0]
+        banned_ids = (0,) if banned is None else banned
+        for draw in range(15):
+            got = _sample(ctx, logits, 1.0, ctx.seed_for("banned", k, draw), banned)
+            if got in banned_ids:
+                return Outcome.failed(
+                    f"sample_next_id({logits}, 1.0, rng"
+                    f"{'' if banned is None else f', banned_ids={banned}'}) returned the banned "
+                    f"id {got}; banned ids (by default id 0, [UNK]/padding) must never be drawn "
+                    "(the `KeyError: 0` bug)", counterexample=repr(logits))
+    return None
+
+
+def check_sampling(ctx: Context) -> Outcome:
+    """Temperature sampling: argmax near T=0, rng only, softmax frequencies, banned ids."""
+    banned = _sampling_banned(ctx)
+    if banned is not None:
+        return banned
+    near_zero = _sampling_near_zero(ctx)
+    if near_zero.fraction < 1:
+        return near_zero
+    for part in (_sampling_rng, _sampling_frequencies):
+        outcome = part(ctx)
+        if outcome is not None:
+            return outcome
+    return Outcome.passed("argmax at near-zero temperature, reproducible from rng alone, "
+                          "softmax(logits / T) frequencies at T = 0.5, 1, 2, banned ids never "
+                          "drawn")
+
+
+# -- pad_punctuation ------------------------------------------------------------------
+
+
+def check_pad_punctuation(ctx: Context) -> Outcome:
+    """Foster's padding: every mark alone, single spaces, idempotent, nothing else moved."""
+
+    def prop(s: str) -> None:
+        call = f"pad_punctuation({s!r})"
+        got = expect_str(ctx.call("pad_punctuation", s), call)
+        want = oracle.pad_punctuation(s)
+        if "  " in got:
+            raise Violation(f"{call} returned {got!r}, which holds two spaces in a row "
+                            "(collapse runs of spaces)")
+        problem = oracle.isolated_marks_problem(got)
+        if problem:
+            raise Violation(f"{call} returned {got!r}: {problem}; every ASCII punctuation "
+                            "mark needs a space on each side")
+        if got.strip(" ") != want.strip(" "):
+            raise Violation(f"{call} returned {got!r}; expected {want!r} (only ASCII "
+                            "string.punctuation is padded; other characters stay as they are)")
+        again = expect_str(ctx.call("pad_punctuation", got), f"pad_punctuation({got!r})")
+        if again.strip(" ") != got.strip(" "):
+            raise Violation(f"pad_punctuation is not idempotent: {call} gave {got!r}, and "
+                            f"pad_punctuation of that gave {again!r}")
+
+    strings = st.text(alphabet=_TEXT_ALPHABET + "    ", max_size=40)
+    return run_property(ctx, strings, prop, max_examples=60,
+                        explicit=["Hello, world!", "a  b", "...", "don't (x)"])
+
+
+# -- the char model -------------------------------------------------------------------
+
+
+def _distribution(ctx: Context, prefix: str, size: int) -> np.ndarray:
+    what = f"next_char_distribution({_short(prefix)})"
+    probs = expect_array(ctx.call("next_char_distribution", prefix), what, kind="f")
+    if probs.shape not in ((size,), (1, size)):
+        raise Violation(f"{what} returned shape {probs.shape}; expected ({size},): one "
+                        f"probability per id of [UNK] + the {size - 1} training characters")
+    probs = probs.reshape(-1)
+    if probs.min() < -1e-6 or abs(probs.sum() - 1) > 1e-3:
+        raise Violation(f"{what} is not a probability distribution (min {probs.min():.3g}, "
+                        f"sum {probs.sum():.6f}); return softmax probabilities, not logits")
+    return probs
+
+
+def _log_probs(ctx: Context, text: str) -> np.ndarray:
+    what = f"sequence_log_probs({_short(text)})"
+    got = expect_array(ctx.call("sequence_log_probs", text), what, kind="f")
+    want = max(len(text) - 1, 0)
+    if got.reshape(-1).shape != (want,) or (got.ndim > 1 and got.size != want):
+        raise Violation(f"{what} returned shape {got.shape}; expected ({want},) (one value per "
+                        "predicted character, len(text) - 1)")
+    return got.reshape(-1)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3]) + "[...]"
+
+
+def _tail(text: str, limit: int = 40) -> str:
+    return repr(text) if len(text) <= limit else "[...]" + repr(text[-(limit - 3):])
+
+
+def _agree(log_prob: float, prob: float) -> bool:
+    if abs(math.exp(min(log_prob, 0.0)) - prob) <= ABS_PROB_TOLERANCE and log_prob <= 1e-6:
+        return True
+    return abs(log_prob - math.log(max(prob, 1e-300))) <= LOG_PROB_TOLERANCE
+
+
+def _consistency_problem(ctx: Context, passage: str, log_probs: np.ndarray,
+                         positions: list[int], size: int) -> str | None:
+    """Why ``log_probs`` disagrees with next_char_distribution at some position (or None)."""
+    ids = oracle.text_to_ids(passage, model_vocab(ctx))
+    if np.any(log_probs > 1e-6):
+        worst = int(np.argmax(log_probs))
+        return (f"sequence_log_probs returned {log_probs[worst]:.4g} at position {worst}: a "
+                "log-probability is never positive")
+    for i in positions:
+        probs = _distribution(ctx, passage[: i + 1], size)
+        target = ids[i + 1]
+        if not _agree(float(log_probs[i]), float(probs[target])):
+            return (f"sequence_log_probs(text)[{i}] = {log_probs[i]:.4f}, but "
+                    f"next_char_distribution(text[:{i + 1}]) gives "
+                    f"log P({passage[i + 1]!r}) = {math.log(max(probs[target], 1e-300)):.4f} "
+                    f"(text = {_short(passage)}); both must come from the same model")
+    return None
+
+
+def check_heldout_loss(ctx: Context) -> Outcome:
+    """Mean nats/char on hidden held-out passages (counted only when consistent)."""
+    passages = heldout_passages(ctx)
+    size = len(model_vocab(ctx)) + 1
+    rng = ctx.rng("positions")
+    total, count = 0.0, 0
+    try:
+        for passage in passages:
+            log_probs = _log_probs(ctx, passage)
+            positions = sorted(rng.choice(len(passage) - 1, size=2, replace=False).tolist())
+            problem = _consistency_problem(ctx, passage, log_probs, positions, size)
+            if problem:
+                return Outcome.failed(
+                    f"the held-out loss only counts when sequence_log_probs agrees with "
+                    f"next_char_distribution: {problem}")
+            total += float(-log_probs.sum())
+            count += len(log_probs)
+    except Violation as violation:
+        return Outcome.failed(str(violation))
+    loss = total / count
+    fraction = linear_credit(loss, LOSS_ZERO_AT, LOSS_FULL_AT)
+    feedback = (f"held-out loss {loss:.4f} nats/char over {count} characters of {len(passages)} "
+                f"hidden passages (full marks at <= {LOSS_FULL_AT}, none at >= {LOSS_ZERO_AT})")
+    return Outcome(fraction, feedback, None, {"heldout_loss": loss})
+
+
+def check_consistency(ctx: Context) -> Outcome:
+    """sequence_log_probs agrees with next_char_distribution; distributions are proper."""
+    passages = heldout_passages(ctx)
+    size = len(model_vocab(ctx)) + 1
+    rng = ctx.rng("positions")
+    checked = 0
+    try:
+        for text in ("", "a", "\n"):
+            _log_probs(ctx, text)
+        for index, passage in enumerate(passages):
+            log_probs = _log_probs(ctx, passage)
+            positions = [0, len(passage) - 2] if index == 0 else []
+            positions += rng.choice(len(passage) - 1, size=5, replace=False).tolist()
+            problem = _consistency_problem(ctx, passage, log_probs, sorted(positions), size)
+            if problem:
+                return Outcome.failed(problem)
+            checked += len(positions)
+        # a short passage checked at every position
+        short = passages[-1][:40]
+        problem = _consistency_problem(ctx, short, _log_probs(ctx, short),
+                                       list(range(len(short) - 1)), size)
+        if problem:
+            return Outcome.failed(problem)
+        checked += len(short) - 1
+    except Violation as violation:
+        return Outcome.failed(str(violation))
+    return Outcome.passed(f"sequence_log_probs agrees with next_char_distribution at {checked} "
+                          "positions; every distribution is >= 0 and sums to 1")
+
+
+def _greedy_problem(ctx: Context, prompt: str, generated: str, size: int) -> str | None:
+    vocab = model_vocab(ctx)
+    for t, char in enumerate(generated):
+        probs = _distribution(ctx, prompt + generated[:t], size)
+        chosen = probs[vocab.index(char) + 1]
+        best = int(np.argmax(probs))
+        if math.log(max(chosen, 1e-300)) < math.log(probs[best]) - LOG_PROB_TOLERANCE:
+            return (f"generate_text({_short(prompt)}, {len(generated)}, temperature="
+                    f"{NEAR_ZERO_T}, seed) gave {_short(generated)}; after "
+                    f"{_tail(prompt + generated[:t])} it chose {char!r} (P = {chosen:.3g}) but "
+                    f"next_char_distribution of that whole prefix puts its maximum on "
+                    f"{(['[UNK]'] + vocab)[best]!r} (P = {probs[best]:.3g}). Carry the GRU state "
+                    "from step to step (do not reset it)")
+    return None
+
+
+def check_generate_text(ctx: Context) -> Outcome:
+    """Stateful generation: prompt kept, right length, in vocab, reproducible, stateful."""
+    passages = heldout_passages(ctx)
+    vocab_set = set(model_vocab(ctx))
+    size = len(vocab_set) + 1
+    rng = ctx.rng("prompts")
+    cases = []
+    for k in range(4):
+        source = passages[(k * 3) % len(passages)]
+        start = int(rng.integers(0, len(source) - 80))
+        cases.append((source[start : start + int(rng.integers(3, 60))], [25, 0, 40, 10][k]))
+    try:
+        for k, (prompt, num_chars) in enumerate(cases):
+            seed = ctx.seed_for("seed", k)
+            call = f"generate_text({_short(prompt)}, {num_chars}, temperature=1.0, seed={seed})"
+            text = expect_str(ctx.call("generate_text", prompt, num_chars, 1.0, seed), call)
+            if not text.startswith(prompt):
+                return Outcome.failed(f"{call} returned {_short(text)}: it must start with the "
+                                      "prompt")
+            if len(text) != len(prompt) + num_chars:
+                return Outcome.failed(f"{call} returned {len(text)} characters; expected the "
+                                      f"prompt ({len(prompt)}) + {num_chars} new characters")
+            unknown = sorted(set(text[len(prompt):]) - vocab_set)
+            if unknown:
+                return Outcome.failed(f"{call} generated {unknown}, outside the vocabulary")
+            again = expect_str(ctx.call("generate_text", prompt, num_chars, 1.0, seed), call)
+            if again != text:
+                return Outcome.failed(f"{call} gave {_short(text)} and then {_short(again)}: "
+                                      "the same seed must give the same text")
+        for prompt, num_chars in cases[:3]:
+            num = min(num_chars, 20) or 12
+            call = f"generate_text({_short(prompt)}, {num}, temperature={NEAR_ZERO_T}, seed=0)"
+            text = expect_str(ctx.call("generate_text", prompt, num, NEAR_ZERO_T, 0), call)
+            if not text.startswith(prompt) or len(text) != len(prompt) + num:
+                return Outcome.failed(f"{call} returned {_short(text)}: expected the prompt "
+                                      f"followed by {num} characters")
+            problem = _greedy_problem(ctx, prompt, text[len(prompt):], size)
+            if problem:
+                return Outcome.failed(problem)
+    except Violation as violation:
+        return Outcome.failed(str(violation))
+    return Outcome.passed("prompt kept, right lengths, characters in the vocabulary, same seed "
+                          "same text, and near-zero temperature equals greedy decoding")
+
+
+# -- pretrained LM --------------------------------------------------------------------
+
+
+def check_pretrained(ctx: Context) -> Outcome:
+    """generate_with_pretrained: count, prompt + exactly max_new_tokens, seeds."""
+    from checkers.exercises.textgen.lm import lm_path
+
+    model = str(lm_path())  # checkers/ is never hidden from the worker
+    cases = [  # prompt, num_return_sequences, max_new_tokens, temperature, top_p
+        ("ROMEO:\n", 3, 12, 1.0, 0.95),
+        ("First, hear me speak; and then, my lord, the rest.", 2, 8, 0.8, 0.9),
+        ("Hi", 1, 20, 1.2, 1.0),
+    ]
+    for k, (prompt, n, new, temperature, top_p) in enumerate(cases):
+        seed = int(ctx.seed_for("seed", k) % 2**31)
+        args = (prompt, model, n, new, temperature, top_p, seed)
+        call = (f"generate_with_pretrained({prompt!r}, <checker LM>, num_return_sequences={n}, "
+                f"max_new_tokens={new}, temperature={temperature}, top_p={top_p}, seed={seed})")
+        outputs = expect_str_list(ctx.call("generate_with_pretrained", *args), call)
+        if len(outputs) != n:
+            return Outcome.failed(f"{call} returned {len(outputs)} texts; expected {n}")
+        for text in outputs:
+            if not text.startswith(prompt):
+                return Outcome.failed(f"{call} returned {text!r}, which does not start with "
+                                      "the prompt (decode the whole output sequence)")
+            if len(text) != len(prompt) + new:
+                return Outcome.failed(
+                    f"{call} returned {text!r}: {len(text) - len(prompt)} new tokens after the "
+                    f"prompt; expected exactly {new} (this model has one token per character "
+                    "and no end token; use max_new_tokens, not max_length)")
+        again = expect_str_list(ctx.call("generate_with_pretrained", *args), call)
+        if again != outputs:
+            return Outcome.failed(f"{call} gave {outputs!r} and then {again!r}: the same seed "
+                                  "must give the same texts (seed torch before generate())")
+        other = expect_str_list(
+            ctx.call("generate_with_pretrained", *args[:-1], seed + 1), call)
+        if other == outputs:
+            return Outcome.failed(f"seeds {seed} and {seed + 1} gave the same texts "
+                                  f"{outputs!r}: sample (do_sample=True) from the seed given")
+    return Outcome.passed("right number of texts, each the prompt + exactly max_new_tokens "
+                          "tokens; same seed same texts, another seed other texts")
+
+
+CHECKS = (
+    Check("textgen.vocab", "vocabulary and StringLookup ids", 10, check_vocab),
+    Check("textgen.split_input_target", "split_input_target", 5, check_split),
+    Check("textgen.sampling", "temperature sampling", 15, check_sampling),
+    Check("textgen.pad_punctuation", "Foster's pad_punctuation", 5, check_pad_punctuation),
+    Check("textgen.heldout_loss", "held-out loss of the char model", 25, check_heldout_loss,
+          call_timeout=MODEL_TIMEOUT),
+    Check("textgen.consistency", "sequence_log_probs agrees with next_char_distribution", 10,
+          check_consistency, call_timeout=MODEL_TIMEOUT),
+    Check("textgen.generate_text", "stateful one-step generation", 15, check_generate_text,
+          call_timeout=MODEL_TIMEOUT),
+    Check("textgen.pretrained", "generate() with a pretrained causal LM", 15, check_pretrained,
+          call_timeout=MODEL_TIMEOUT),
+)
+
+EXERCISE = Exercise(
+    name="textgen",
+    title="Text generation: char-level GRU, sampling, pretrained causal LMs",
+    checks=CHECKS,
+    stub_file="textgen.py",
+    solution_file="textgen.py",
+    call_timeout=60.0,
+    artifacts=("textgen.keras",),
+)

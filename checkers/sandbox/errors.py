@@ -1,0 +1,54 @@
+"""What can go wrong on the submission's side of a call, as seen by the host.
+
+Every failure of a call into the submission is a :class:`SubmissionError`; its message is
+written for the student and becomes the check's feedback. The engine re-exports these
+classes from :mod:`checkers.engine.errors`, the one module graders import errors from.
+"""
+
+from __future__ import annotations
+
+
+class SubmissionError(Exception):
+    """A call into the submission failed; ``status`` is ``error``, ``timeout`` or ``failed``.
+
+    The message is written for the student and ends up as the check's feedback.
+    """
+
+    status = "error"
+
+    def __init__(self, message: str, *, details: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class CallTimeout(SubmissionError):
+    """A call ran past its wall-clock limit (the worker was killed and restarted)."""
+
+    status = "timeout"
+
+
+class WorkerDied(SubmissionError):
+    """The worker process died during a call (``os._exit``, a signal, a resource limit)."""
+
+
+class NotImplementedInSubmission(SubmissionError):
+    """The submission still raises ``NotImplementedError`` for a function a check needs."""
+
+
+class WrongType(SubmissionError):
+    """A returned value has the wrong type or shape; graded as a failure, not an error."""
+
+    status = "failed"
+
+
+class SubmissionRaised(SubmissionError):
+    """The submission raised an exception; ``exception_types`` lists its class and bases."""
+
+    def __init__(self, message: str, exception_types: list[str], details: str | None = None):
+        super().__init__(message, details=details)
+        self.exception_types = exception_types
+
+    def raised(self, name: str) -> bool:
+        """Whether the exception is a ``name`` (or a subclass of it)."""
+        return name in self.exception_types

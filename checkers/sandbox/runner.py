@@ -1,0 +1,512 @@
+"""Runners execute calls against a submission and hand back plain data.
+
+:class:`SandboxRunner` (official grades) runs the submission in a worker subprocess with
+resource limits, a scrubbed environment and a private copy of its folder; a hung or dead
+worker is replaced for the next call. :class:`InProcessRunner` calls functions from a
+namespace in this process (a student's self-check in a notebook, never an official grade).
+Both turn every failure into a :class:`checkers.core.SubmissionError`.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from checkers.sandbox import protocol
+from checkers.sandbox.errors import (
+    CallTimeout,
+    NotImplementedInSubmission,
+    SubmissionError,
+    SubmissionRaised,
+    WorkerDied,
+    WrongType,
+)
+from checkers.sandbox.submission import Submission, materialize
+
+GiB = 1 << 30
+MiB = 1 << 20
+
+
+class Runner(Protocol):
+    """Anything that can call the submission's functions."""
+
+    def call(self, func: str, args: tuple, kwargs: dict, *, timeout: float) -> Any:
+        """Call ``func(*args, **kwargs)``; plain data back, SubmissionError on failure."""
+
+    def call_with_rngs(
+        self, func: str, args: tuple, kwargs: dict, *, timeout: float
+    ) -> tuple[Any, list[np.random.Generator]]:
+        """Like call, plus the Generator arguments in their state after the call."""
+
+    def close(self) -> None:
+        """Release the worker and its files."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of a worker process (instructors may override them per exercise)."""
+
+    memory_bytes: int = 12 * GiB  # address space; TensorFlow alone maps several GiB
+    cpu_seconds: int = 3600  # over the worker's life
+    file_bytes: int = 256 * MiB  # per file written
+    disk_bytes: int = 1 * GiB  # the worker's private /tmp (its folder lives there)
+    processes: int = 512  # per user: each sandbox runs under a user id of its own
+    open_files: int = 1024
+    reply_bytes: int = 256 * MiB
+    load_timeout: float = 180.0
+    max_restarts: int = 25
+    isolate: bool = True  # namespaces, hidden grader folders, unprivileged user
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _limit_hit(types: list[str], message: str, limits: Limits | None) -> str | None:
+    """Which resource limit an exception stands for, in words (None if none)."""
+    limits = limits or Limits()
+    if "MemoryError" in types:
+        return f"memory limit ({_size(limits.memory_bytes)} of address space) exceeded"
+    if "OSError" in types and ("[Errno 27]" in message or "File too large" in message):
+        return f"file size limit ({_size(limits.file_bytes)} per file) exceeded"
+    if "OSError" in types and ("[Errno 28]" in message or "No space left" in message):
+        return f"disk quota ({_size(limits.disk_bytes)}) exceeded"
+    if "OSError" in types and ("[Errno 11]" in message or "[Errno 24]" in message):
+        return "process or open-file limit reached"
+    return None
+
+
+def _size(count: int) -> str:
+    return f"{count / GiB:g} GiB" if count >= GiB else f"{count / MiB:g} MiB"
+
+
+def error_from_reply(
+    func: str, error: Mapping[str, Any], import_note: str | None,
+    limits: Limits | None = None,
+) -> SubmissionError:
+    """The SubmissionError that a worker's error reply stands for, worded for a student."""
+    kind = str(error.get("type", ""))
+    types = [str(t) for t in error.get("mro", [])]
+    message = str(error.get("message", ""))
+    where = str(error.get("where", "")) or None
+    limit = _limit_hit(types, message, limits)
+    if limit:
+        return SubmissionRaised(f"{limit} in `{func}`" + (f"\n{where}" if where else ""),
+                                types, where)
+    if kind == "MissingFunction":
+        text = f"your submission has no function `{func}` (define it at the top level of the file)"
+        if import_note:
+            text += f"; note: {import_note}"
+        return SubmissionError(text)
+    if "NotImplementedError" in types:
+        return NotImplementedInSubmission(
+            f"`{func}` is not implemented yet (it raises NotImplementedError)"
+        )
+    if kind == "Unencodable":
+        return WrongType(
+            f"`{func}` returned something that is not plain data: {message}. Return str, int, "
+            "float, bool, None, lists, tuples, dicts or numpy arrays"
+        )
+    if kind == "SystemExit":
+        return SubmissionRaised(
+            f"`{func}` tried to end the program: {message}; return a value instead",
+            types, where,
+        )
+    text = f"`{func}` raised {message}"
+    if where:
+        text += f"\n{where}"
+    return SubmissionRaised(text, types, where)
+
+
+def scrubbed_environment(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a worker: nothing of the grader's but what Python and TF need."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "KERAS_BACKEND": "tensorflow",
+        "KERAS_HOME": str(home / ".keras"),
+        "MPLCONFIGDIR": str(home / ".matplotlib"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_HOME": str(home / ".hf"),
+        "TOKENIZERS_PARALLELISM": "false",
+        # torch's OpenMP pool oversubscribes small shared CPUs (10x slower measured on 2).
+        "OMP_NUM_THREADS": "1",
+    }
+    for name in ("CUDA_VISIBLE_DEVICES", "SEQGRADE_DATA_DIR"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class SandboxRunner:
+    """Runs a submission in a worker subprocess; see the module docstring."""
+
+    submission: Submission
+    limits: Limits = field(default_factory=Limits)
+    env: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    load_error: str | None = None
+    import_note: str | None = None
+    # More folders the worker must not see (e.g. an instructor's private held-out data).
+    extra_hidden: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._root: Path | None = None
+        self._requests_fd = -1
+        self._replies_fd = -1
+        self._next_id = 0
+        self._starts = 0
+        self.output_log: list[str] = []
+
+    # -- process management -------------------------------------------------------------
+
+    def _apply_limits(self) -> None:
+        limits = self.limits
+        for which, value in (
+            (resource.RLIMIT_AS, limits.memory_bytes),
+            (resource.RLIMIT_CPU, limits.cpu_seconds),
+            (resource.RLIMIT_FSIZE, limits.file_bytes),
+            (resource.RLIMIT_NOFILE, limits.open_files),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            try:
+                resource.setrlimit(which, (value, value))
+            except (ValueError, OSError):
+                pass
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        except (ValueError, OSError):
+            pass
+
+    def _start(self) -> None:
+        self._starts += 1
+        if self._starts > self.limits.max_restarts:
+            self.load_error = (
+                f"the submission crashed or hung {self.limits.max_restarts} times; "
+                "the remaining checks were not run"
+            )
+            return
+        self._root = Path(tempfile.mkdtemp(prefix="seqgrade-"))
+        work = self._root / "work"
+        try:
+            source = materialize(self.submission, work)
+        except (ValueError, OSError) as error:
+            self.load_error = f"your submission could not be read: {error}"
+            return
+        requests_read, requests_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        command = [
+            sys.executable, "-I", "-m", "checkers.sandbox.worker",
+            "--requests", str(requests_read), "--replies", str(replies_write),
+            "--source", str(source), "--capture", str(self._root / "output.log"),
+            "--disk-quota", str(self.limits.disk_bytes),
+        ]
+        if self.limits.isolate:
+            for folder in self._folders_to_hide():
+                command += ["--hide", str(folder)]
+        else:
+            command.append("--no-isolation")
+        env = scrubbed_environment(self._root, self.env)
+        self._process = subprocess.Popen(
+            command,
+            cwd=work,
+            env=env,
+            pass_fds=(requests_read, replies_write),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=self._apply_limits,
+            start_new_session=True,
+        )
+        os.close(requests_read)
+        os.close(replies_write)
+        self._requests_fd, self._replies_fd = requests_write, replies_read
+        # Asked before the submission is imported, so nothing of it can alter the answer.
+        self._collect_isolation_notes()
+        try:
+            reply = self._exchange({"op": "load"}, self.limits.load_timeout, "import")
+        except CallTimeout:
+            self.load_error = (
+                f"importing your file took longer than {self.limits.load_timeout:.0f} s; "
+                "do not train models or run long loops at the top level of the file"
+            )
+            return
+        except SubmissionError as error:
+            self.load_error = f"importing your file failed: {error.message}"
+            return
+        if reply.get("ok"):
+            return
+        error = reply.get("error", {})
+        if error.get("type") == "SyntaxError" or "SyntaxError" in error.get("mro", []):
+            self.load_error = f"your file has a syntax error: {error.get('message', '')}"
+            self._kill()
+            return
+        # The module ran partly: keep what it defined, and say what went wrong.
+        where = error.get("where", "")
+        self.import_note = (
+            f"importing your file stopped early with {error.get('message', '')}"
+            + (f" ({where.strip()})" if where else "")
+            + "; functions defined after that point are missing"
+        )
+        self.notes.append(self.import_note)
+
+    def _folders_to_hide(self) -> list[Path]:
+        """The grader's folders and the submission's neighbours (other submissions)."""
+        repo = Path(__file__).resolve().parents[2]
+        folders = [repo / name for name in ("solutions", "tests", "bench", ".git")]
+        original = self.submission.folder.resolve()
+        folders += [original, original.parent]
+        folders += [Path(p) for p in self.extra_hidden]
+        return [f for f in dict.fromkeys(folders) if f.is_dir()]
+
+    def _collect_isolation_notes(self) -> None:
+        if self._process is None:
+            return
+        try:
+            reply = self._exchange({"op": "notes"}, 30, "isolation")
+        except SubmissionError:
+            return
+        for note in reply.get("value") or []:
+            if isinstance(note, str) and not note.startswith("isolated:"):
+                self.notes.append(f"warning: {note}")
+        if self.limits.isolate and not any(
+            isinstance(n, str) and n.startswith("isolated:") for n in reply.get("value") or []
+        ):
+            self.notes.append("warning: the worker is not fully isolated (see notes above)")
+        self.notes[:] = list(dict.fromkeys(self.notes))
+
+    def _kill(self) -> None:
+        process = self._process
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                process.kill()
+            except ProcessLookupError:
+                pass
+            process.wait()
+        for fd in (self._requests_fd, self._replies_fd):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._requests_fd = self._replies_fd = -1
+        self._process = None
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = None
+
+    def _death_reason(self) -> str:
+        process = self._process
+        if process is None:
+            return "the worker process is gone"
+        try:
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "the worker stopped answering"
+        if code < 0:
+            name = _signal_name(-code)
+            hints = {
+                "SIGXCPU": f"CPU time limit ({self.limits.cpu_seconds} s) exceeded",
+                "SIGXFSZ": f"file size limit ({self.limits.file_bytes >> 20} MiB) exceeded",
+                "SIGKILL": "killed (out of memory, or killed from inside)",
+                "SIGSEGV": "crashed (segmentation fault; often out of memory)",
+            }
+            return f"the process was ended by {name}: {hints.get(name, 'a signal')}"
+        return f"the process exited with code {code} (sys.exit/os._exit in your code?)"
+
+    def _exchange(self, message: dict[str, Any], timeout: float, label: str) -> dict[str, Any]:
+        self._next_id += 1
+        message = {"id": self._next_id, **message}
+        try:
+            protocol.write_message(self._requests_fd, message)
+        except (BrokenPipeError, OSError):
+            reason = self._death_reason()
+            self._kill()
+            raise WorkerDied(f"`{label}` could not run: {reason}") from None
+        deadline = time.monotonic() + timeout
+        try:
+            reply = protocol.read_message(
+                self._replies_fd, max_bytes=self.limits.reply_bytes, deadline=deadline
+            )
+        except TimeoutError:
+            self._kill()
+            raise CallTimeout(
+                f"`{label}` did not finish within {timeout:.0f} s (an endless loop, or very "
+                "slow code?); it was stopped"
+            ) from None
+        except EOFError:
+            reason = self._death_reason()
+            self._kill()
+            raise WorkerDied(f"`{label}` did not return: {reason}") from None
+        except protocol.MessageTooLarge as error:
+            self._kill()
+            raise WrongType(f"`{label}` returned a value that is too large ({error})") from None
+        except protocol.ProtocolError as error:
+            self._kill()
+            raise WorkerDied(
+                f"`{label}` broke the grader's channel ({error}); do not write to file "
+                "descriptors you did not open"
+            ) from None
+        if reply.get("id") != message["id"]:
+            self._kill()
+            raise WorkerDied(f"`{label}` sent a reply out of turn (forged protocol message?)")
+        output = reply.get("output")
+        if isinstance(output, str) and output:
+            self.output_log.append(output)
+        return reply
+
+    def _ensure_started(self) -> None:
+        if self._process is None and self.load_error is None:
+            self._start()
+        if self.load_error is not None:
+            raise SubmissionError(self.load_error)
+
+    # -- Runner API ---------------------------------------------------------------------
+
+    def call_with_rngs(
+        self, func: str, args: tuple, kwargs: dict, *, timeout: float
+    ) -> tuple[Any, list[np.random.Generator]]:
+        """See :class:`Runner`."""
+        self._ensure_started()
+        request = {
+            "op": "call",
+            "func": func,
+            "args": protocol.encode(protocol.to_plain(list(args))),
+            "kwargs": protocol.encode(protocol.to_plain(dict(kwargs))),
+        }
+        reply = self._exchange(request, timeout, func)
+        if not reply.get("ok"):
+            error = reply.get("error")
+            raise error_from_reply(func, error if isinstance(error, dict) else {},
+                                   self.import_note, self.limits)
+        try:
+            value = protocol.decode(reply.get("value"))
+            rngs = [protocol.decode({"__rng__": state}) for state in reply.get("rngs", [])]
+        except protocol.ProtocolError as error:
+            self._kill()
+            raise WorkerDied(f"`{func}` sent a malformed reply: {error}") from None
+        return value, rngs
+
+    def call(self, func: str, args: tuple, kwargs: dict, *, timeout: float) -> Any:
+        """See :class:`Runner`."""
+        return self.call_with_rngs(func, args, kwargs, timeout=timeout)[0]
+
+    def close(self) -> None:
+        """Ask the worker to exit, then make sure it and its files are gone."""
+        if self._process is not None and self._process.poll() is None:
+            try:
+                protocol.write_message(self._requests_fd, {"id": 0, "op": "exit"})
+                self._process.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self._kill()
+
+    def __enter__(self) -> SandboxRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcessRunner:
+    """Calls functions from a namespace (e.g. a notebook's ``globals()``) in this process.
+
+    Same data conversion and error messages as the sandbox, but no isolation: for a
+    student's self-check only.
+    """
+
+    def __init__(self, namespace: Mapping[str, Any]) -> None:
+        self.namespace = namespace
+        self.notes = ["self-check in the notebook's own process: not an official grade"]
+        self.load_error: str | None = None
+        self.import_note: str | None = None
+
+    def call_with_rngs(
+        self, func: str, args: tuple, kwargs: dict, *, timeout: float
+    ) -> tuple[Any, list[np.random.Generator]]:
+        """See :class:`Runner`."""
+        from checkers.sandbox.worker import describe_exception
+
+        function = self.namespace.get(func)
+        if function is None or not callable(function):
+            raise error_from_reply(func, {"type": "MissingFunction"}, None)
+        # A round trip through the wire format: the submission gets fresh copies.
+        call_args = protocol.decode(protocol.encode(protocol.to_plain(list(args))))
+        call_kwargs = protocol.decode(protocol.encode(protocol.to_plain(dict(kwargs))))
+        try:
+            with _alarm(timeout, func):
+                result = function(*call_args, **call_kwargs)
+            value = protocol.decode(protocol.encode(protocol.to_plain(result)))
+        except CallTimeout:
+            raise
+        except protocol.Unencodable as error:
+            raise error_from_reply(
+                func, {"type": "Unencodable", "message": str(error)}, None) from None
+        except BaseException as error:  # noqa: BLE001 - SystemExit included
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            raise error_from_reply(func, describe_exception(error, None), None) from None
+        rngs = [a for a in [*call_args, *call_kwargs.values()]
+                if isinstance(a, np.random.Generator)]
+        return value, rngs
+
+    def call(self, func: str, args: tuple, kwargs: dict, *, timeout: float) -> Any:
+        """See :class:`Runner`."""
+        return self.call_with_rngs(func, args, kwargs, timeout=timeout)[0]
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class _alarm:
+    """A wall-clock limit through SIGALRM, where this thread can use signals."""
+
+    def __init__(self, seconds: float, func: str) -> None:
+        self.seconds = seconds
+        self.func = func
+        self.active = threading.current_thread() is threading.main_thread()
+
+    def _fire(self, *_: object) -> None:
+        raise CallTimeout(f"`{self.func}` did not finish within {self.seconds:.0f} s")
+
+    def __enter__(self) -> None:
+        if self.active:
+            self.previous = signal.signal(signal.SIGALRM, self._fire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)

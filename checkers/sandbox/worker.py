@@ -1,0 +1,190 @@
+"""The worker: a subprocess that imports one submission and runs calls for the grader.
+
+Started by :class:`checkers.runners.SandboxRunner` as ``python -I -m checkers.sandbox.worker
+--requests FD --replies FD --source FILE``. It talks only over those two pipes; its
+stdin is /dev/null and its stdout/stderr go to a capture file, so nothing the submission
+prints can pass for a protocol message. It never decides anything: it returns plain data
+(see :mod:`checkers.sandbox.protocol`) and the grader judges.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from checkers.sandbox import protocol
+
+MAX_REQUEST_BYTES = 256 << 20
+OUTPUT_TAIL = 2000
+
+
+class _Capture:
+    """stdout/stderr of the submission, redirected to a file we read back per call.
+
+    The file is read through a descriptor opened up front, so reading still works after
+    the worker drops its privileges or the file's folder is covered by a mount.
+    """
+
+    def __init__(self, path: Path) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.read_fd = os.open(path, os.O_RDONLY)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        self.offset = 0
+
+    def take(self) -> str:
+        """What was printed since the last call (the tail of it)."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        try:
+            size = os.fstat(self.read_fd).st_size
+            start = max(self.offset, size - OUTPUT_TAIL)
+            text = os.pread(self.read_fd, OUTPUT_TAIL, start).decode("utf-8", "replace")
+            self.offset = size
+            return text
+        except OSError:
+            return ""
+
+
+def _student_traceback(error: BaseException, source: Path | None) -> str:
+    """The traceback frames that belong to the submission's folder (the rest is noise)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [f for f in frames if source is not None and Path(f.filename).parent == source.parent]
+    shown = own or frames[-1:]
+    lines = [f'  File "{Path(f.filename).name}", line {f.lineno}, in {f.name}' for f in shown]
+    return "\n".join(lines[-8:])
+
+
+def describe_exception(error: BaseException, source: Path | None) -> dict[str, Any]:
+    """An exception as plain data for the grader: type, bases, message, student frames."""
+    if isinstance(error, SystemExit):
+        message = f"the code called sys.exit({error.code!r})"
+    else:
+        message = "".join(traceback.format_exception_only(type(error), error)).strip()
+        if source is not None:
+            message = message.replace(str(source), source.name)
+    return {
+        "type": type(error).__name__,
+        "mro": [cls.__name__ for cls in type(error).__mro__],
+        "message": message[:2000],
+        "where": _student_traceback(error, source),
+    }
+
+
+def _new_module(source: Path) -> Any:
+    spec = importlib.util.spec_from_file_location("submission", source)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {source.name}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["submission"] = module
+    return module
+
+
+class _MissingFunction(Exception):
+    """The submission has no callable of the requested name."""
+
+
+def _call(module: Any, request: dict[str, Any]) -> tuple[Any, list[np.random.Generator]]:
+    name = request["func"]
+    function = getattr(module, name, None)
+    if function is None or not callable(function):
+        raise _MissingFunction(name)
+    args = protocol.decode(request["args"])
+    kwargs = protocol.decode(request["kwargs"])
+    result = function(*args, **kwargs)
+    rngs = [a for a in [*args, *kwargs.values()] if isinstance(a, np.random.Generator)]
+    return result, rngs
+
+
+def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
+          notes: list[str]) -> None:
+    """Answer requests until the grader closes the pipe or asks to exit."""
+    module = None
+    while True:
+        try:
+            request = protocol.read_message(requests_fd, max_bytes=MAX_REQUEST_BYTES)
+        except EOFError:
+            return
+        reply: dict[str, Any] = {"id": request.get("id")}
+        op = request.get("op")
+        try:
+            if op == "exit":
+                return
+            if op == "load":
+                # Kept even if running it fails part-way: what it defined is still gradable.
+                module = _new_module(source)
+                module.__spec__.loader.exec_module(module)
+                names = sorted(n for n in vars(module) if not n.startswith("_"))
+                reply.update(ok=True, value=names)
+            elif op == "notes":
+                reply.update(ok=True, value=notes)
+            elif op == "call":
+                if module is None:
+                    raise RuntimeError("the submission is not loaded")
+                result, rngs = _call(module, request)
+                try:
+                    value = protocol.encode(protocol.to_plain(result))
+                except protocol.Unencodable as error:
+                    reply.update(ok=False, error={"type": "Unencodable", "mro": [],
+                                                  "message": str(error), "where": ""})
+                else:
+                    reply.update(ok=True, value=value,
+                                 rngs=[g.bit_generator.state for g in rngs])
+            else:
+                raise ValueError(f"unknown op {op!r}")
+        except _MissingFunction as error:
+            reply.update(ok=False, error={"type": "MissingFunction", "mro": [],
+                                          "message": str(error), "where": ""})
+        except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
+            reply.update(ok=False, error=describe_exception(error, source))
+        reply["output"] = capture.take()
+        try:
+            protocol.write_message(replies_fd, reply)
+        except (ValueError, OverflowError) as error:  # e.g. a non-finite float oddity
+            protocol.write_message(replies_fd, {
+                "id": request.get("id"), "ok": False, "output": "",
+                "error": {"type": "Unencodable", "mro": [], "message": str(error),
+                          "where": ""}})
+
+
+def main() -> None:
+    """Entry point of the worker process."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, required=True)
+    parser.add_argument("--replies", type=int, required=True)
+    parser.add_argument("--source", type=Path, required=True)
+    parser.add_argument("--capture", type=Path, required=True)
+    parser.add_argument("--hide", type=Path, action="append", default=[])
+    parser.add_argument("--disk-quota", type=int, default=1 << 30)
+    parser.add_argument("--no-isolation", action="store_true")
+    options = parser.parse_args()
+    capture = _Capture(options.capture)
+    work, source = options.source.parent, options.source
+    notes: list[str] = []
+    if not options.no_isolation:
+        from checkers.sandbox.isolation import isolate
+
+        work, notes = isolate(work, options.hide, options.disk_quota)
+        source = work / options.source.name
+    # The submission's folder is importable (helper modules beside it).
+    sys.path.insert(0, str(work))
+    serve(options.requests, options.replies, source, capture, notes)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
