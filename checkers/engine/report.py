@@ -39,7 +39,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self, *, with_durations: bool = True) -> dict[str, Any]:
-        """The JSON report as a dict (schema in shared/EXERCISES.md, plus ``notes``)."""
+        """The JSON report as a dict (schema in docs/REPORT.md)."""
         data = asdict(self)
         if not with_durations:
             data.pop("duration_s")
