@@ -1,18 +1,22 @@
 """Finding and preparing a submission: a .py file, a .ipynb notebook, or a folder.
 
 The grader never runs code from the submission's own folder: :func:`materialize` copies
-the code (a notebook converted to a script) and the files beside it (trained models)
-into a private working folder, which is what the worker imports and uses as its cwd.
+the code (a notebook converted to a script by :mod:`checkers.sandbox.notebook`) and the
+files beside it (trained models) into a private working folder, which is what the worker
+imports and uses as its cwd.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from checkers.sandbox.notebook import notebook_to_script
+
+__all__ = ["Submission", "SubmissionNotFound", "content_hash", "find_submission",
+           "materialize", "notebook_to_script"]
 
 CODE_SUFFIXES = (".py", ".ipynb")
 MAX_COPY_BYTES = 512 << 20
@@ -65,60 +69,6 @@ def find_submission(path: Path, exercise: str) -> Submission:
             )
         candidates = preferred
     return Submission(path=path, source=candidates[0], folder=path)
-
-
-_MAGIC = re.compile(r"^\s*(%|!)")
-_FUTURE = re.compile(r"^from\s+__future__\s+import\b")
-
-
-def notebook_to_script(text: str) -> tuple[str, list[str]]:
-    """The code cells of a notebook as one script, with IPython magics and shell lines dropped.
-
-    Returns the script and notes for the report. Raises ValueError for a malformed notebook.
-    """
-    try:
-        notebook = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"the notebook is not valid JSON ({error.msg} at line {error.lineno})"
-        ) from None
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    if not isinstance(cells, list):
-        raise ValueError("the notebook has no list of cells (is it a Jupyter .ipynb file?)")
-    parts: list[str] = []
-    dropped: list[int] = []
-    for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
-        if not isinstance(source, str):
-            continue
-        lines = source.splitlines()
-        if lines and lines[0].lstrip().startswith("%%"):
-            dropped.append(number)
-            continue
-        kept = []
-        for line in lines:
-            if _MAGIC.match(line):
-                dropped.append(number)
-                kept.append("pass  # seqgrade: IPython magic or shell line dropped")
-            else:
-                kept.append(line)
-        parts.append(f"# --- cell {number} ---\n" + "\n".join(kept))
-    # Jupyter compiles each cell on its own; one script needs __future__ imports first.
-    future = sorted({line.strip() for part in parts for line in part.splitlines()
-                     if _FUTURE.match(line)})
-    if future:
-        parts = ["\n".join(line for line in part.splitlines() if not _FUTURE.match(line))
-                 for part in parts]
-        parts.insert(0, "\n".join(future))
-    notes = []
-    if dropped:
-        cells_text = ", ".join(str(n) for n in sorted(set(dropped)))
-        notes.append(f"IPython magics and shell commands were dropped (cells {cells_text})")
-    return "\n\n".join(parts) + "\n", notes
 
 
 def _copy_folder_files(folder: Path, dest: Path, skip: Path) -> list[str]:
