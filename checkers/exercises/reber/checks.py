@@ -16,6 +16,7 @@ from checkers.authoring import (
     Outcome,
     SubmissionRaised,
     Violation,
+    derive_seed,
     expect_array,
     expect_int_list,
     expect_list,
@@ -25,6 +26,12 @@ from checkers.authoring import (
     run_property,
 )
 from checkers.authoring.thresholds import load_thresholds
+from checkers.authoring.trained_model import (
+    ModelFile,
+    Probe,
+    recurrent_problem,
+    trained_model_outcome,
+)
 from checkers.exercises.reber import oracle as oracle
 
 GRAMMARS = {"default_reber_grammar": oracle.default_grammar,
@@ -36,7 +43,8 @@ GRAMMAR_AND_SEED = st.tuples(st.sampled_from(sorted(GRAMMARS)), SEEDS)
 T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
     "significance": float, "hidden_size": int, "accuracy_zero_at": float,
     "accuracy_full_at": float, "long_range_pairs": int, "long_range_middle": int,
-    "long_range_zero_at": float, "long_range_full_at": float})
+    "long_range_zero_at": float, "long_range_full_at": float,
+    "trained_chance_up_to": float, "trained_min_gap": float})
 SIGNIFICANCE = T["significance"]
 MODEL_TIMEOUT = 180.0
 
@@ -334,6 +342,35 @@ def check_long_range(ctx: Context) -> Outcome:
                              T["long_range_full_at"])
 
 
+def _reber_model_shape(files: list[ModelFile]) -> str | None:
+    return recurrent_problem(files, "reber.keras")
+
+
+def _trained_model_probe(ctx: Context) -> Probe:
+    """Accuracy on every 5th string of reber.accuracy's hidden set."""
+    rng = np.random.default_rng(derive_seed(ctx.seed, "reber.accuracy", "hidden"))
+    strings, labels = oracle.hidden_set(rng, T["hidden_size"])
+    strings, labels = strings[::5], labels[::5]
+
+    def measure(call) -> float:
+        what = f"predict(<{len(strings)} strings>)"
+        got = expect_array(call("predict", strings, timeout=MODEL_TIMEOUT), what, kind="f")
+        if got.size != len(strings):
+            raise Violation(f"{what} returned shape {got.shape}; expected ({len(strings)},)")
+        return float(np.mean((got.reshape(-1) >= 0.5) == (labels == 1.0)))
+
+    return Probe(f"predict's accuracy on {len(strings)} of the hidden strings", measure,
+                 higher_is_better=True, chance=0.5, chance_up_to=T["trained_chance_up_to"],
+                 min_gap=T["trained_min_gap"])
+
+
+def check_trained_model(ctx: Context) -> Outcome:
+    """reber.keras loads safely, holds a recurrent layer, and predict's answers come from it."""
+    return trained_model_outcome(ctx, expected="reber.keras (model.save(...) beside your file)",
+                                 functions="predict", shape_problem=_reber_model_shape,
+                                 probes=[_trained_model_probe(ctx)])
+
+
 CHECKS = (
     Check("reber.generate_valid", "generate_string produces valid strings", 10,
           check_generate_valid),
@@ -347,10 +384,12 @@ CHECKS = (
           check_dataset),
     Check("reber.predict_contract", "predict returns one probability per string", 10,
           check_predict_contract, call_timeout=MODEL_TIMEOUT),
-    Check("reber.accuracy", "the classifier is accurate on hidden strings", 35,
+    Check("reber.accuracy", "the classifier is accurate on hidden strings", 30,
           check_accuracy, call_timeout=MODEL_TIMEOUT),
-    Check("reber.long_range", "the classifier remembers the second letter", 15,
+    Check("reber.long_range", "the classifier remembers the second letter", 10,
           check_long_range, call_timeout=MODEL_TIMEOUT),
+    Check("reber.trained_model", "predict's answers come from a trained RNN in reber.keras",
+          10, check_trained_model, call_timeout=MODEL_TIMEOUT),
 )
 
 EXERCISE = Exercise(

@@ -1,4 +1,4 @@
-# expect: reber.predict_contract reber.accuracy reber.long_range
+# expect: reber.predict_contract reber.accuracy reber.long_range reber.trained_model
 # Returns Keras' raw two-column output by mistake (shape (n, 2)).
 _reference_predict = predict
 
