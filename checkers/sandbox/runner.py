@@ -10,7 +10,6 @@ Both turn every failure into a :class:`checkers.core.SubmissionError`.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -35,6 +34,11 @@ from checkers.sandbox.errors import (
     WrongType,
 )
 from checkers.sandbox.submission import Submission, materialize
+
+try:  # POSIX only: without it (Windows) the self-check still runs; the sandbox has no limits
+    import resource
+except ImportError:
+    resource = None  # type: ignore[assignment]
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -189,6 +193,8 @@ class SandboxRunner:
     # -- process management -------------------------------------------------------------
 
     def _apply_limits(self) -> None:
+        if resource is None:
+            return
         limits = self.limits
         for which, value in (
             (resource.RLIMIT_AS, limits.memory_bytes),
@@ -496,7 +502,8 @@ class _alarm:
     def __init__(self, seconds: float, func: str) -> None:
         self.seconds = seconds
         self.func = func
-        self.active = threading.current_thread() is threading.main_thread()
+        self.active = (threading.current_thread() is threading.main_thread()
+                       and hasattr(signal, "SIGALRM"))
 
     def _fire(self, *_: object) -> None:
         raise CallTimeout(f"`{self.func}` did not finish within {self.seconds:.0f} s")
