@@ -182,7 +182,7 @@ def _ablated(probe: Probe, call: Caller) -> tuple[float, str]:
 def _files_problem(files: Sequence[ModelFile], expected: str, functions: str) -> str | None:
     if not files:
         return (f"no trained model found beside your file: save your trained Keras model as "
-                f"{expected} and make {functions} compute its answers with it (loaded with "
+                f"{expected} and compute the answers of {functions} with it (loaded with "
                 "keras.models.load_model). This check proves that the graded answers come "
                 "from a trained network")
     broken = [f for f in files if not f.loaded]
@@ -232,13 +232,14 @@ def trained_model_outcome(
         if not probe.at_chance(ablated):
             return Outcome.failed(
                 f"{probe.label}: {figures}. With every weight of your model files "
-                f"re-initialised inside the grader, {functions} still answers well: the "
-                "answers do not come from the saved model. Compute them with the model you "
-                "trained and saved", **metrics)
+                "re-initialised inside the grader the answers are as good: they do not come "
+                f"from the saved model. Compute the answers of {functions} with the model "
+                "you trained and saved", **metrics)
         if probe.gap(real, ablated) < probe.min_gap:
             return Outcome.failed(
                 f"{probe.label}: {figures}. Your saved model does no better than an "
-                "untrained one: train it before saving it", **metrics)
+                "untrained one: train it before saving it (or, if it is trained, see the "
+                "accuracy checks: the answers are lost on the way out)", **metrics)
         lines.append(f"{probe.label}: {figures}")
     kept = "; ".join(f.summary() for f in files)
     return Outcome.passed(f"{kept}. " + ". ".join(lines), **metrics)

@@ -30,10 +30,13 @@ from checkers.authoring import (
     run_property,
 )
 from checkers.authoring.thresholds import load_thresholds
+from checkers.authoring.trained_model import ModelFile, Probe, trained_model_outcome
 from checkers.exercises.dates import oracle as oracle
 
 T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
-    "hidden_size": int, "full_at": float, "zero_at": float, "beam_width_for_accuracy": int})
+    "hidden_size": int, "full_at": float, "zero_at": float, "beam_width_for_accuracy": int,
+    "trained_size": int, "trained_beam_size": int, "trained_chance_up_to": float,
+    "trained_min_gap": float})
 HIDDEN_SIZE = T["hidden_size"]
 FULL_AT = T["full_at"]
 ZERO_AT = T["zero_at"]
@@ -370,6 +373,76 @@ def _check_beam_search(ctx: Context) -> Outcome:
     )
 
 
+# ----------------------------------------------------------------------------- trained model
+
+
+def _recurrent_count(f: ModelFile) -> int:
+    return sum(1 for name in f.recurrent if name != "Bidirectional")
+
+
+def _dates_model_shape(files: list[ModelFile]) -> str | None:
+    """A v1 (one input, encoder and decoder RNNs) and a v2 (encoder and decoder inputs)."""
+    deep = [f for f in files if _recurrent_count(f) >= 2
+            and any(len(shape) == 3 for shape in f.outputs)]
+    v1 = [f for f in deep if len(f.inputs) == 1]
+    v2 = [f for f in deep if len(f.inputs) >= 2]
+    missing = []
+    if not v1:
+        missing.append("v1 (one input of character ids; an encoder RNN, RepeatVector, a "
+                       "decoder RNN with return_sequences=True: output (batch, 10, classes))")
+    if not v2:
+        missing.append("v2 (two inputs, the encoder's characters and the decoder's shifted "
+                       "targets; an encoder RNN whose state starts a decoder RNN)")
+    if not missing:
+        return None
+    shown = "; ".join(f"{f.summary()}, inputs {list(f.inputs)}, outputs {list(f.outputs)}"
+                      for f in files)
+    return (f"your model files hold no encoder-decoder model for {' nor '.join(missing)}. "
+            f"Save both beside your file (dates_v1.keras, dates_v2.keras). Found: {shown}")
+
+
+def _exact_match_probe(ctx: Context, label: str, func: str) -> Probe:
+    inputs, expected = _hidden_inputs(ctx)
+    inputs, expected = inputs[: T["trained_size"]], expected[: T["trained_size"]]
+
+    def measure(call) -> float:
+        got = expect_str_list(call(func, inputs), f"{func}(<{len(inputs)} dates>)",
+                              length=len(inputs))
+        return float(np.mean([g == e for g, e in zip(got, expected, strict=True)]))
+
+    return Probe(f"{label}: exact match on {len(inputs)} of the hidden dates", measure,
+                 higher_is_better=True, chance=0.0, chance_up_to=T["trained_chance_up_to"],
+                 min_gap=T["trained_min_gap"])
+
+
+def _beam_probe(ctx: Context) -> Probe:
+    inputs, expected = _hidden_inputs(ctx)
+    inputs, expected = inputs[: T["trained_beam_size"]], expected[: T["trained_beam_size"]]
+
+    def measure(call) -> float:
+        hits = 0
+        for s, e in zip(inputs, expected, strict=True):
+            what = f"beam_search({s!r}, {BEAM_WIDTH_FOR_ACCURACY})"
+            items = expect_list(call("beam_search", s, BEAM_WIDTH_FOR_ACCURACY), what)
+            top = expect_tuple(items[0], f"item 0 of {what}", 2) if items else ("", 0.0)
+            hits += top[0] == e
+        return hits / len(inputs)
+
+    return Probe(f"beam_search: top-1 exact match on {len(inputs)} of the hidden dates",
+                 measure, higher_is_better=True, chance=0.0,
+                 chance_up_to=T["trained_chance_up_to"], min_gap=T["trained_min_gap"])
+
+
+def _check_trained_model(ctx: Context) -> Outcome:
+    probes = [_exact_match_probe(ctx, "v1 (convert_date_strs)", "convert_date_strs"),
+              _exact_match_probe(ctx, "v2 (predict_date_strs)", "predict_date_strs"),
+              _beam_probe(ctx)]
+    return trained_model_outcome(
+        ctx, expected="dates_v1.keras and dates_v2.keras (model.save(...) beside your file)",
+        functions="convert_date_strs, predict_date_strs and beam_search",
+        shape_problem=_dates_model_shape, probes=probes)
+
+
 CHECKS = (
     Check("dates.random_dates", "random_dates: format, targets, spread", 10, _check_random_dates),
     Check(
@@ -382,7 +455,7 @@ CHECKS = (
     Check(
         "dates.v1_accuracy",
         "v1 exact-match on hidden dates",
-        20,
+        15,
         _check_v1_accuracy,
         call_timeout=MODEL_CALL_TIMEOUT,
     ),
@@ -396,7 +469,7 @@ CHECKS = (
     Check(
         "dates.v2_accuracy",
         "v2 exact-match (greedy decoding)",
-        25,
+        20,
         _check_v2_accuracy,
         call_timeout=MODEL_CALL_TIMEOUT,
     ),
@@ -405,6 +478,13 @@ CHECKS = (
         "beam search over v2",
         15,
         _check_beam_search,
+        call_timeout=MODEL_CALL_TIMEOUT,
+    ),
+    Check(
+        "dates.trained_model",
+        "the conversions come from trained encoder-decoder RNNs",
+        10,
+        _check_trained_model,
         call_timeout=MODEL_CALL_TIMEOUT,
     ),
 )

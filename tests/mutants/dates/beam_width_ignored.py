@@ -1,4 +1,5 @@
 # expect: dates.beam_search
+# may-lose: dates.trained_model
 # feedback: expected beam_width = 1
 _beam_reference = beam_search
 
