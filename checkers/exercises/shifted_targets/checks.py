@@ -341,10 +341,20 @@ class DetectorCase:
         )
 
 
+def texts_with_runs(max_runs: int = 4) -> st.SearchStrategy[str]:
+    """Texts made of runs of one character ("aab", "  x"): a detector that compares
+    characters instead of steps is fooled only where a character repeats."""
+    runs = st.lists(st.tuples(st.sampled_from(TARGET_POOL), st.integers(1, 3)),
+                    max_size=max_runs)
+    return runs.map(lambda parts: "".join(c * k for c, k in parts)[:6])
+
+
 @st.composite
 def detector_cases(draw: st.DrawFn) -> DetectorCase:
-    """Decoder arrays of 1-4 texts, correct or misaligned one of three ways."""
-    inner = draw(st.lists(st.text(TARGET_POOL, max_size=6), min_size=1, max_size=4))
+    """Decoder arrays of 1-4 texts (some with repeated characters), correct or misaligned
+    one of three ways."""
+    text = st.text(TARGET_POOL, max_size=6) | texts_with_runs()
+    inner = draw(st.lists(text, min_size=1, max_size=4))
     texts = tuple(START + s + END for s in inner)
     steps = max(map(len, texts)) + draw(st.integers(0, 2))
     return DetectorCase(texts, steps, draw(st.sampled_from(oracle.KINDS)), draw(st.booleans()))
@@ -361,6 +371,10 @@ def _check_detector_case(ctx: Context, case: DetectorCase) -> None:
 
 def _check_detector(ctx: Context) -> Outcome:
     explicit = [DetectorCase(("\tab\n",), 4, kind, False) for kind in oracle.KINDS]
+    # every text starts with a repeated character, or is one character repeated
+    explicit += [DetectorCase(texts, steps, kind, zero)
+                 for texts, steps in ((("\taab\n",), 6), (("\tbbb\n", "\taa\n"), 7))
+                 for kind in oracle.KINDS for zero in (False, True)]
     outcome = _property_then_edges(
         ctx,
         detector_cases(),

@@ -1,0 +1,1 @@
+"""Mutation testing of the grader: an AST mutator, the targets, grading and classification."""
