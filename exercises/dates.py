@@ -31,8 +31,10 @@ real inputs to its LSTM. A model trained on batches padded to 18 characters then
 something new when a batch holds only short dates and is padded to, say, 12. Decide how your
 inference functions pad, and check your model on a batch of short dates *alone*.
 
-Save your trained models beside this file (e.g. ``Path(__file__).with_name("dates_v1.keras")``)
-and load them lazily inside the functions: the grader only calls the functions below. Use
+Save your trained models beside this file or notebook (e.g. ``HERE / "dates_v1.keras"``, with
+``HERE = Path(__file__).resolve().parent`` in a script and ``Path.cwd()`` in Jupyter, which
+defines no ``__file__``; ``checkers.model_path("dates_v1.keras")`` does both) and load them
+lazily inside the functions: the grader only calls the functions below. Use
 Keras 3 (``import keras``), no Lambda layers (``keras.models.load_model`` refuses them).
 """
 

@@ -100,9 +100,16 @@ def generate_dataset(size: int, rng: np.random.Generator) -> tuple[list[list[int
 def predict(strings: list[str]) -> np.ndarray:
     """P(valid) for each string, from your trained model saved beside this file.
 
-    Load the model with ``keras.models.load_model(Path(__file__).with_name("reber.keras"))``
-    (once, then keep it in a global). Return a float array of shape ``(n,)`` or ``(n, 1)``
-    with values in [0, 1].
+    Load the model with ``keras.models.load_model(HERE / "reber.keras")`` (once, then keep
+    it in a global), where ``HERE`` is the folder of this file, or of your notebook::
+
+        try:
+            HERE = Path(__file__).resolve().parent  # a script
+        except NameError:  # Jupyter defines no __file__: it runs in the notebook's folder
+            HERE = Path.cwd()
+
+    (``checkers.model_path("reber.keras")`` gives the same path.) Return a float array of
+    shape ``(n,)`` or ``(n, 1)`` with values in [0, 1].
 
     Pitfalls the grader checks: strings have different lengths, so pad them with a padding
     id that is not a letter (e.g. ids + 1, padding 0) and make the model ignore the padding

@@ -22,9 +22,11 @@ Conventions the checker relies on
   ``initial_state=state``. (The tutorial's subclassed model with
   ``gru.get_initial_state`` breaks on Keras 3.) No ``Lambda`` layers: ``load_model``
   refuses them in safe mode.
-- Save the trained model beside this file (e.g. ``Path(__file__).with_name("textgen.keras")``)
-  and load it lazily inside the functions (cache it in a module global); the checker
-  never trains your model.
+- Save the trained model beside this file or notebook (``HERE / "textgen.keras"``, with
+  ``HERE = Path(__file__).resolve().parent`` in a script and ``Path.cwd()`` in Jupyter, which
+  defines no ``__file__``; ``checkers.model_path("textgen.keras")`` does both) and load it
+  lazily inside the functions (cache it in a module global); the checker never trains your
+  model.
 - Speed: calling a Keras RNN model eagerly (``model([ids, state])``) on a long text runs
   its time loop step by step in Python, seconds per call. Wrap the call in one
   ``tf.function`` with an ``input_signature`` whose time axis is ``None`` (traced once for

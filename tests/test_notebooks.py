@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -131,3 +133,36 @@ def test_a_left_in_self_check_is_a_no_op_in_the_worker(tmp_path) -> None:
     shutil.copy2(SOLUTIONS / "reber.keras", tmp_path / "reber.keras")
     report = grade_path("reber", tmp_path, checks=["reber.string_to_ids"])
     assert report.score == report.max_score, report.to_json()
+
+
+@pytest.mark.parametrize("name", ["reber", "dates", "shifted_targets", "textgen", "qa"])
+def test_the_stub_notebook_runs_top_to_bottom_in_a_jupyter_kernel(name, tmp_path) -> None:
+    """`seqgrade new --notebook`: a valid notebook whose every cell runs, self-check included."""
+    from nbclient import NotebookClient
+
+    made = subprocess.run([sys.executable, "-m", "checkers", "new", name, str(tmp_path),
+                           "--notebook"], capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    notebook = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    check_cell = notebook.cells[-1]
+    assert f"checkers.check({name!r}" in check_cell.source
+    # shown once, as HTML with a plain-text fallback (no repr of a dataclass)
+    assert [o.output_type for o in check_cell.outputs] == ["display_data"]
+    data = check_cell.outputs[0].data
+    assert "<table>" in data["text/html"] and "self-check" in data["text/plain"]
+    expected = "No answer was given" if name == "qa" else "is not implemented yet"
+    assert expected in data["text/plain"]
+
+
+def test_the_stub_notebook_is_graded_like_the_stub_file(tmp_path) -> None:
+    from checkers.cli.stub_notebook import write_stub_notebook
+    from checkers.engine.registry import get_exercise
+
+    write_stub_notebook(get_exercise("reber"), tmp_path / "reber.ipynb")
+    report = grade_path("reber", tmp_path / "reber.ipynb", checks=CHEAP)
+    assert report.score == 0
+    assert all("not implemented" in c.feedback for c in report.checks), report.to_json()
+    assert any("seqgrade-ignore" in n for n in report.notes)

@@ -40,12 +40,20 @@ def _cmd_new(args: argparse.Namespace) -> int:
     dest = Path(args.dest) if args.dest else Path.cwd()
     if dest.is_dir() or not dest.suffix:
         dest.mkdir(parents=True, exist_ok=True)
-        target = dest / stub.name
+        target = dest / (f"{exercise.name}.ipynb" if args.notebook else stub.name)
     else:
         target = dest
     if target.exists() and not args.force:
         print(f"{target} exists already; use --force to overwrite it", file=sys.stderr)
         return EXIT_USAGE
+    if args.notebook:
+        from checkers.cli.stub_notebook import write_stub_notebook
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = write_stub_notebook(exercise, target)
+        print(f"wrote {', '.join(map(str, written))}; open it in Jupyter; check it with: "
+              f"seqgrade check {exercise.name} {written[-1] if len(written) > 1 else target}")
+        return EXIT_OK
     shutil.copyfile(stub, target)
     for extra in exercise.extra_stub_files:
         shutil.copyfile(stub.parent / extra, target.parent / Path(extra).name)
@@ -167,6 +175,8 @@ def install_new(commands: argparse._SubParsersAction) -> None:
     new.add_argument("exercise")
     new.add_argument("dest", nargs="?")
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.add_argument("--notebook", action="store_true",
+                     help="write a Jupyter notebook (teaching text, the API, a self-check)")
     new.set_defaults(run=_cmd_new)
 
 
