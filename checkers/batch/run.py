@@ -1,7 +1,8 @@
 """Batch grading of a class folder: plan (what to grade), schedule (local pool or Dask), record.
 
-:func:`run_batch` grades every entry of a folder (see :func:`checkers.batch_tasks.discover`)
-that is not graded already with the same content and settings, several at once:
+:func:`run_batch` grades every entry of a folder (see :func:`checkers.batch.ingest.ingest`:
+per-student files, folders or archives, Gradescope's and Canvas's exports) that is not
+graded already with the same content and settings, several at once:
 
 - locally in a pool of ``jobs`` processes (``spawn`` context; each process drives one
   sandbox at a time), or
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from checkers.batch.gradebook import Gradebook, settings_key
+from checkers.batch.ingest import ingest
 from checkers.batch.procs import (
     init_pool_process,
     kill_pool,
@@ -41,8 +43,8 @@ from checkers.batch.tasks import (
     Entry,
     Task,
     TaskResult,
-    discover,
     entry_hash,
+    error_report,
     failed_result,
     grade_task,
     pack,
@@ -214,10 +216,19 @@ def _run_locked(exercise: str, folder: Path, db_path: Path, jobs: int, dask: Any
                 summary: BatchSummary) -> None:
     summary.reaped = reap_orphans(scratch)
     settings = settings_key(seed, checks)
-    entries = discover(folder)
+    ingested = ingest(folder, scratch / "ingest")
+    entries = ingested.entries
     with Gradebook(db_path) as book:
         todo, skipped = plan(entries, book, exercise, settings, resume)
-        summary.total, summary.skipped = len(entries), len(skipped)
+        summary.total, summary.skipped = len(entries) + len(ingested.rejected), len(skipped)
+        for rejected in ingested.rejected:  # an unreadable archive: that student's error
+            task = Task(exercise=exercise, student=rejected.student, path=str(rejected.path),
+                        seed=seed, checks=tuple(checks) if checks else None)
+            book.record(student=rejected.student, path=str(rejected.path),
+                        content_hash=entry_hash(rejected.path, exercise), settings=settings,
+                        status="missing", report=error_report(task, rejected.message))
+            summary.graded += 1
+            summary.statuses["missing"] += 1
         tasks = [Task(exercise=exercise, student=e.student, path=str(e.path.resolve()),
                       seed=seed, options=dict(options or {}),
                       checks=tuple(checks) if checks else None) for e in todo]
