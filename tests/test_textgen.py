@@ -297,7 +297,7 @@ def test_checker_lm_is_in_a_folder_the_sandbox_never_hides() -> None:
     from checkers.sandbox.isolation import _can_hide, _essential_paths
 
     folder = lm_path()
-    assert folder == ROOT / "checkers" / folder.name
+    assert folder == ROOT / "checkers" / "exercises" / "textgen" / folder.name
     assert all(item.stat().st_mode & 0o004 for item in folder.iterdir())  # any uid reads it
     essential = _essential_paths()
     assert not _can_hide(folder.parent, essential) and not _can_hide(ROOT, essential)

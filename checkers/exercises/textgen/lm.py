@@ -5,7 +5,7 @@ A tiny GPT-2 with a character-level tokenizer (one token per character, so "exac
 token** (so generation never stops early). Its weights are a fixed random
 initialisation: they make near-uniform next-character distributions, so two seeds give
 different samples with overwhelming probability. It is written once, deterministically,
-into ``checkers/textgen_lm_v2/`` beside this module (shipped with the package) and loaded
+into ``lm_v2/`` beside this module (shipped with the package) and loaded
 with plain ``from_pretrained(folder)`` by the submission.
 
 Independent of ``solutions/`` on purpose: a bug in the reference's tiny GPT-2 must not
@@ -24,7 +24,7 @@ CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 UNK = "[UNK]"
 VERSION = 2
 N_POSITIONS = 512
-FOLDER_NAME = f"textgen_lm_v{VERSION}"
+FOLDER_NAME = f"lm_v{VERSION}"
 
 
 def char_tokenizer(chars: str = CHARS, *, unk: str | None = None,
