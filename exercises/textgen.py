@@ -181,7 +181,12 @@ def generate_with_pretrained(prompt: str, model_name_or_path: str, num_return_se
     ``.from_pretrained``; transformers 5 runs on PyTorch). Sample (``do_sample=True``) with
     the given ``temperature`` and ``top_p`` (nucleus sampling), ``num_return_sequences``
     texts, each **the prompt followed by exactly ``max_new_tokens`` new tokens** (decode
-    the whole output; ``max_length`` would count the prompt too). Seed torch's random
+    the whole output; ``max_length`` would count the prompt too), **unless the model emits
+    its end token first**: then that text stops there, as ``generate()`` does by itself
+    (do not force the length with ``min_new_tokens``), and the end token is not part of
+    the text (``batch_decode(..., skip_special_tokens=True)``). ``temperature`` and
+    ``top_p`` must reach ``generate()``: the grader compares what you draw with the
+    model's own distribution. Seed torch's random
     generator with ``seed`` right before generating (``transformers.set_seed``) so that
     the same seed gives the same texts. Some tokenizers have no pad token: pass
     ``pad_token_id`` explicitly. Returns a list of ``num_return_sequences`` str.

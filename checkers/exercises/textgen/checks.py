@@ -35,6 +35,13 @@ from checkers.authoring import (
     run_property,
 )
 from checkers.authoring.thresholds import load_thresholds
+from checkers.authoring.trained_model import (
+    ModelFile,
+    Probe,
+    recurrent_problem,
+    trained_model_outcome,
+)
+from checkers.exercises.textgen import ngram
 from checkers.exercises.textgen import oracle as oracle
 from checkers.exercises.textgen.data import load_text, split_text
 
@@ -42,7 +49,8 @@ MODEL_TIMEOUT = 240.0
 T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
     "loss_full_at": float, "loss_zero_at": float, "n_passages": int, "passage_chars": int,
     "log_prob_tolerance": float, "abs_prob_tolerance": float, "near_zero_t": float,
-    "significance": float})
+    "significance": float, "ngram_order": int, "ngram_margin": float,
+    "trained_passages": int, "trained_chance_up_to": float, "trained_min_gap": float})
 LOSS_FULL_AT = T["loss_full_at"]  # nats/char
 LOSS_ZERO_AT = T["loss_zero_at"]
 N_PASSAGES = T["n_passages"]
@@ -386,10 +394,17 @@ def check_heldout_loss(ctx: Context) -> Outcome:
     except Violation as violation:
         return Outcome.failed(str(violation))
     loss = total / count
-    fraction = linear_credit(loss, LOSS_ZERO_AT, LOSS_FULL_AT)
+    train, _ = _train_and_heldout(ctx)
+    order = T["ngram_order"]
+    baseline = ngram.baseline(train, order, tuple(model_vocab(ctx))).loss(passages)
+    full_at = min(LOSS_FULL_AT, baseline - T["ngram_margin"])
+    fraction = linear_credit(loss, LOSS_ZERO_AT, full_at)
     feedback = (f"held-out loss {loss:.4f} nats/char over {count} characters of {len(passages)} "
-                f"hidden passages (full marks at <= {LOSS_FULL_AT}, none at >= {LOSS_ZERO_AT})")
-    return Outcome(fraction, feedback, None, {"heldout_loss": loss})
+                f"hidden passages (full marks at <= {full_at:.4f}: {T['ngram_margin']} below "
+                f"the {baseline:.4f} that a {order}-gram Kneser-Ney model of the training "
+                f"split scores on these passages, and at most {LOSS_FULL_AT}; none at >= "
+                f"{LOSS_ZERO_AT})")
+    return Outcome(fraction, feedback, None, {"heldout_loss": loss, "ngram_loss": baseline})
 
 
 def check_consistency(ctx: Context) -> Outcome:
@@ -526,19 +541,147 @@ def check_pretrained(ctx: Context) -> Outcome:
                           "tokens; same seed same texts, another seed other texts")
 
 
+# -- generate() as the course material teaches it ---------------------------------------
+
+END_TOKEN_PROMPTS = ("ROMEO:\n", "Thou", "First Citizen:\nBefore")
+SAMPLING_PLANS = ((1.0, 1.0), (0.5, 1.0), (2.0, 1.0), (1.0, 0.6))  # temperature, top_p
+SAMPLING_SEQUENCES = 20
+SAMPLING_NEW = 20
+
+
+def _eos_call(prompt: str, n: int, new: int, temperature: float, top_p: float,
+              seed: int) -> str:
+    return (f"generate_with_pretrained({prompt!r}, <checker LM with an end token>, "
+            f"num_return_sequences={n}, max_new_tokens={new}, temperature={temperature}, "
+            f"top_p={top_p}, seed={seed})")
+
+
+def check_pretrained_end_token(ctx: Context) -> Outcome:
+    """generate_with_pretrained stops where the model emits its end token."""
+    from checkers.exercises.textgen import lm_eos
+
+    model = str(lm_eos.lm_eos_path())
+    for k, prompt in enumerate(END_TOKEN_PROMPTS):
+        seed = int(ctx.seed_for("seed", k) % 2**31)
+        new = 40
+        call = _eos_call(prompt, 3, new, 1.0, 1.0, seed)
+        outputs = expect_str_list(
+            ctx.call("generate_with_pretrained", prompt, model, 3, new, 1.0, 1.0, seed), call)
+        if len(outputs) != 3:
+            return Outcome.failed(f"{call} returned {len(outputs)} texts; expected 3")
+        want = lm_eos.END_AT + 1 - len(prompt)
+        for text in outputs:
+            if lm_eos.EOS in text:
+                return Outcome.failed(
+                    f"{call} returned {text!r}, which holds the end token {lm_eos.EOS!r}: "
+                    "decode with skip_special_tokens=True")
+            if not text.startswith(prompt):
+                return Outcome.failed(f"{call} returned {text!r}, which does not start with "
+                                      "the prompt")
+            if len(text) - len(prompt) != want:
+                return Outcome.failed(
+                    f"{call} returned {text!r}: {len(text) - len(prompt)} new characters; "
+                    f"this model emits its end token after exactly {want}, and generation "
+                    "must stop there (generate() stops at the model's eos_token_id by "
+                    "itself: do not force the length with min_new_tokens, do not drop the "
+                    "end token)")
+    return Outcome.passed(f"generation stops at the end token (after {lm_eos.END_AT + 1} "
+                          "tokens in all) for every prompt, and the end token is not shown")
+
+
+def check_pretrained_sampling(ctx: Context) -> Outcome:
+    """temperature and top_p take effect: next-token frequencies match the model's."""
+    from checkers.exercises.textgen import lm_eos
+
+    model = str(lm_eos.lm_eos_path())
+    summary = []
+    for k, (temperature, top_p) in enumerate(SAMPLING_PLANS):
+        seed = int(ctx.seed_for("sampling", k) % 2**31)
+        call = _eos_call("a", SAMPLING_SEQUENCES, SAMPLING_NEW, temperature, top_p, seed)
+        outputs = expect_str_list(
+            ctx.call("generate_with_pretrained", "a", model, SAMPLING_SEQUENCES, SAMPLING_NEW,
+                     temperature, top_p, seed), call)
+        drawn = "".join(text[1:] for text in outputs if text.startswith("a"))
+        if len(drawn) < SAMPLING_SEQUENCES * SAMPLING_NEW // 2:
+            return Outcome.failed(f"{call} returned too few new characters "
+                                  f"({len(drawn)}; expected {SAMPLING_SEQUENCES} texts of "
+                                  f"'a' + {SAMPLING_NEW} characters)")
+        probs = lm_eos.next_token_probs(temperature, top_p)
+        chars = sorted(set(probs) | set(drawn))
+        counts = [drawn.count(c) for c in chars]
+        expected = [probs.get(c, 0.0) for c in chars]
+        p_value = oracle.chi_square_p(counts, expected)
+        if p_value < SIGNIFICANCE:
+            seen = ", ".join(f"{c!r}: {n}" for c, n in zip(chars, counts, strict=True) if n)
+            want = ", ".join(f"{c!r}: {probs[c] * len(drawn):.0f}" for c in sorted(probs)
+                             if probs[c] * len(drawn) >= 0.5)
+            return Outcome.failed(
+                f"{call}: the {len(drawn)} new characters were {seen}; this model with "
+                f"temperature={temperature} and top_p={top_p} expects about {want} "
+                f"(chi-square p = {p_value:.2g}). Pass temperature and top_p to generate() "
+                "with do_sample=True")
+        summary.append(f"T={temperature}, top_p={top_p}")
+    return Outcome.passed("next-character frequencies match the model's distribution at "
+                          + "; ".join(summary))
+
+
+# -- the trained model ----------------------------------------------------------------
+
+
+def _textgen_model_shape(files: list[ModelFile]) -> str | None:
+    return recurrent_problem(files, "textgen.keras")
+
+
+def _trained_model_probe(ctx: Context) -> Probe:
+    """Held-out loss on the first of textgen.heldout_loss's passages."""
+    passages = heldout_passages(ctx)[: T["trained_passages"]]
+
+    def measure(call) -> float:
+        total, count = 0.0, 0
+        for passage in passages:
+            what = f"sequence_log_probs({_short(passage)})"
+            got = expect_array(call("sequence_log_probs", passage), what, kind="f")
+            if got.size != len(passage) - 1:
+                raise Violation(f"{what} returned shape {got.shape}; expected "
+                                f"({len(passage) - 1},)")
+            total -= float(np.sum(got))
+            count += got.size
+        loss = total / count
+        return loss if math.isfinite(loss) else math.inf
+
+    return Probe(f"sequence_log_probs on {len(passages)} held-out passages", measure,
+                 higher_is_better=False, chance=math.log(len(model_vocab(ctx)) + 1),
+                 chance_up_to=T["trained_chance_up_to"], min_gap=T["trained_min_gap"],
+                 unit=" nats/char")
+
+
+def check_trained_model(ctx: Context) -> Outcome:
+    """textgen.keras loads safely, holds an RNN, and the held-out loss comes from it."""
+    return trained_model_outcome(
+        ctx, expected="textgen.keras (model.save(...) beside your file)",
+        functions="sequence_log_probs, next_char_distribution and generate_text",
+        shape_problem=_textgen_model_shape, probes=[_trained_model_probe(ctx)])
+
+
 CHECKS = (
     Check("textgen.vocab", "vocabulary and StringLookup ids", 10, check_vocab),
     Check("textgen.split_input_target", "split_input_target", 5, check_split),
     Check("textgen.sampling", "temperature sampling", 15, check_sampling),
     Check("textgen.pad_punctuation", "Foster's pad_punctuation", 5, check_pad_punctuation),
-    Check("textgen.heldout_loss", "held-out loss of the char model", 25, check_heldout_loss,
+    Check("textgen.heldout_loss", "held-out loss of the char model", 15, check_heldout_loss,
           call_timeout=MODEL_TIMEOUT),
+    Check("textgen.trained_model", "the char model's answers come from a trained RNN", 10,
+          check_trained_model, call_timeout=MODEL_TIMEOUT),
     Check("textgen.consistency", "sequence_log_probs agrees with next_char_distribution", 10,
           check_consistency, call_timeout=MODEL_TIMEOUT),
     Check("textgen.generate_text", "stateful one-step generation", 15, check_generate_text,
           call_timeout=MODEL_TIMEOUT),
-    Check("textgen.pretrained", "generate() with a pretrained causal LM", 15, check_pretrained,
+    Check("textgen.pretrained", "generate() with a pretrained causal LM", 5, check_pretrained,
           call_timeout=MODEL_TIMEOUT),
+    Check("textgen.pretrained_end_token", "generate() stops at the model's end token", 5,
+          check_pretrained_end_token, call_timeout=MODEL_TIMEOUT),
+    Check("textgen.pretrained_sampling", "temperature and top_p change what generate() draws",
+          5, check_pretrained_sampling, call_timeout=MODEL_TIMEOUT),
 )
 
 EXERCISE = Exercise(

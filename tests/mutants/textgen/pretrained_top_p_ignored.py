@@ -1,0 +1,22 @@
+# expect: textgen.pretrained_sampling
+# checks: textgen.pretrained textgen.pretrained_end_token textgen.pretrained_sampling
+# feedback: Pass temperature and top_p
+# Never passes top_p to generate(): no nucleus filtering, the unlikely tail is drawn too.
+def generate_with_pretrained(prompt, model_name_or_path, num_return_sequences, max_new_tokens,
+                             temperature, top_p, seed):
+    import torch
+    from transformers import set_seed
+
+    tokenizer, model = _load_pretrained(model_name_or_path)
+    inputs = tokenizer(prompt, return_tensors="pt")
+    pad_id = tokenizer.pad_token_id
+    if pad_id is None:
+        pad_id = tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0
+    set_seed(seed)
+    with torch.no_grad():
+        out = model.generate(
+            **inputs, do_sample=True, temperature=temperature,
+            num_return_sequences=num_return_sequences, max_new_tokens=max_new_tokens,
+            pad_token_id=pad_id,
+        )
+    return tokenizer.batch_decode(out, skip_special_tokens=True)
