@@ -157,6 +157,30 @@ def generate_text(prompt: str, num_chars: int, temperature: float, seed: int) ->
     return prompt + ids_to_text(out, MODEL_VOCAB)
 
 
+def generate_batch(prompts: list[str], num_chars: int, temperature: float,
+                   seed: int) -> list[str]:
+    """Each prompt + ``num_chars`` sampled characters, all rows in one batch per step."""
+    if not prompts:
+        return []
+    if len({len(p) for p in prompts}) != 1:
+        raise ValueError("the prompts of one batch must have the same length")
+    rng = np.random.default_rng(seed)
+    _get_model()
+    ids = np.array([text_to_ids(p, MODEL_VOCAB) for p in prompts], dtype=np.int32)
+    state = np.zeros((len(prompts), _state_size()), dtype=np.float32)
+    logits, state = _forward(ids, state)
+    last = np.asarray(logits, dtype=np.float64)[:, -1]
+    out: list[list[int]] = [[] for _ in prompts]
+    for _ in range(num_chars):
+        step = np.array([[sample_next_id(row, temperature, rng)] for row in last],
+                        dtype=np.int32)
+        for row, (next_id,) in enumerate(step):
+            out[row].append(int(next_id))
+        logits, state = _forward(step, np.asarray(state))
+        last = np.asarray(logits, dtype=np.float64)[:, -1]
+    return [p + ids_to_text(o, MODEL_VOCAB) for p, o in zip(prompts, out, strict=True)]
+
+
 _pretrained: dict[str, tuple] = {}
 
 

@@ -625,6 +625,69 @@ def check_pretrained_sampling(ctx: Context) -> Outcome:
                           + "; ".join(summary))
 
 
+BATCH_PROMPTS = ("ROMEO:", "JULIET", "First ", "KING R", "Thou a")
+
+
+def _batch(ctx: Context, prompts: list[str], num: int, temperature: float,
+           seed: int) -> tuple[str, list[str]]:
+    call = f"generate_batch({prompts!r}, {num}, temperature={temperature}, seed={seed})"
+    texts = expect_str_list(ctx.call("generate_batch", prompts, num, temperature, seed), call,
+                            length=len(prompts))
+    vocab_set = set(model_vocab(ctx))
+    for prompt, text in zip(prompts, texts, strict=True):
+        if not text.startswith(prompt) or len(text) != len(prompt) + num:
+            raise Violation(f"{call} returned {_short(text)} for the prompt {prompt!r}: "
+                            f"expected that prompt followed by {num} characters")
+        unknown = sorted(set(text[len(prompt):]) - vocab_set)
+        if unknown:
+            raise Violation(f"{call} generated {unknown}, outside the vocabulary")
+    return call, texts
+
+
+def _batch_greedy_problem(ctx: Context, call: str, prompt: str, generated: str) -> str | None:
+    vocab = ["[UNK]"] + model_vocab(ctx)
+    for t, char in enumerate(generated):
+        prefix = prompt + generated[:t]
+        raw = expect_array(ctx.call("next_char_distribution", prefix),
+                           f"next_char_distribution({_short(prefix)})", kind="f").reshape(-1)
+        if raw.size != len(vocab) or char not in vocab:
+            return None  # not judged here: textgen.consistency / generate_text say why
+        best, chosen = int(np.argmax(raw)), vocab.index(char)
+        if chosen != best and raw[chosen] < raw[best] - 1e-3 * max(abs(raw[best]), 1.0):
+            return (f"{call}: the row of {prompt!r} continued {_tail(prefix)} with {char!r}, "
+                    f"but next_char_distribution of that row's own text puts its maximum on "
+                    f"{vocab[best]!r}: at a near-zero temperature each row must be greedy "
+                    "decoding of its own prompt (one state per row, never another row's)")
+    return None
+
+
+def check_generate_batch(ctx: Context) -> Outcome:
+    """Several prompts at once: one text per row, rows independent, each row its own state."""
+    seed = int(ctx.seed_for("batch") % 2**31)
+    try:
+        same = ["ROMEO:"] * 5
+        call, texts = _batch(ctx, same, 40, 1.0, seed)
+        if len(set(texts)) < len(texts):
+            return Outcome.failed(
+                f"{call} gave the same text in several rows: {texts!r}. Sample each row on "
+                "its own (one sample_next_id per row and step), not one draw for the batch")
+        _, again = _batch(ctx, same, 40, 1.0, seed)
+        if again != texts:
+            return Outcome.failed(f"{call} gave {texts!r} and then {again!r}: the same seed "
+                                  "must give the same texts")
+        mixed = list(BATCH_PROMPTS)
+        call, texts = _batch(ctx, mixed, 10, NEAR_ZERO_T, seed)
+        for prompt, text in list(zip(mixed, texts, strict=True))[:3]:
+            problem = _batch_greedy_problem(ctx, call, prompt, text[len(prompt):])
+            if problem:
+                return Outcome.failed(problem)
+    except Violation as violation:
+        return Outcome.failed(str(violation))
+    return Outcome.passed("one text per prompt, rows sampled independently (five ROMEO: rows "
+                          "differ), same seed same texts, and at a near-zero temperature each "
+                          "row of a mixed batch is greedy decoding of its own prompt")
+
+
 # -- the trained model ----------------------------------------------------------------
 
 
@@ -674,8 +737,10 @@ CHECKS = (
           check_trained_model, call_timeout=MODEL_TIMEOUT),
     Check("textgen.consistency", "sequence_log_probs agrees with next_char_distribution", 10,
           check_consistency, call_timeout=MODEL_TIMEOUT),
-    Check("textgen.generate_text", "stateful one-step generation", 15, check_generate_text,
+    Check("textgen.generate_text", "stateful one-step generation", 10, check_generate_text,
           call_timeout=MODEL_TIMEOUT),
+    Check("textgen.generate_batch", "several prompts generated at once, one state per row", 5,
+          check_generate_batch, call_timeout=MODEL_TIMEOUT),
     Check("textgen.pretrained", "generate() with a pretrained causal LM", 5, check_pretrained,
           call_timeout=MODEL_TIMEOUT),
     Check("textgen.pretrained_end_token", "generate() stops at the model's end token", 5,
