@@ -45,3 +45,25 @@ def grading_seed(args: argparse.Namespace) -> int:
 
         return load_course_seed(Path(args.config))
     return 0
+
+
+def chosen_checks(exercise_name: str, given: list[str] | None) -> list[str] | None:
+    """Check ids from ``--checks`` (comma-separated or repeated; the exercise prefix may be
+    left out). Raises :class:`UnknownCheck` for an unknown id."""
+    if not given:
+        return None
+    from checkers.engine.errors import UnknownCheck
+    from checkers.engine.registry import get_exercise
+
+    exercise = get_exercise(exercise_name)
+    known = {c.id for c in exercise.checks}
+    chosen = []
+    for item in ",".join(given).split(","):
+        item = item.strip()
+        if not item:
+            continue
+        check_id = item if "." in item else f"{exercise.name}.{item}"
+        if check_id not in known:
+            raise UnknownCheck(f"{exercise.name} has no check {item!r} (see `seqgrade list`)")
+        chosen.append(check_id)
+    return [c.id for c in exercise.checks if c.id in chosen]

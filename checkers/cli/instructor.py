@@ -1,7 +1,7 @@
-"""The instructors' commands: ``seqgrade grade``, ``seqgrade export``, ``seqgrade report``.
+"""The instructors' commands: ``grade``, ``export``, ``report``, ``feedback``, ``autograder``.
 
-Imported by :mod:`checkers.cli.main`, which calls the installers registered here in
-``EXTRA_COMMANDS``. ``grade`` exits 0 when the batch ran (whatever the scores), 1 when the
+Imported by :mod:`checkers.cli.main`, which lists the installers defined here in
+``COMMANDS``. ``grade`` exits 0 when the batch ran (whatever the scores), 1 when the
 grader failed on some submission (those are graded again by the next run), 2 for usage
 errors (no such folder, unknown exercise or check, gradebook busy).
 
@@ -11,7 +11,10 @@ Typical use::
     seqgrade grade reber submissions/ --db grades.sqlite --dask tcp://scheduler:8786
     seqgrade export --db grades.sqlite --format csv --out grades.csv
     seqgrade export --db grades.sqlite --format gradescope --out gradescope/
+    seqgrade export --db grades.sqlite --format canvas --roster roster.csv --out canvas.csv
     seqgrade report --db grades.sqlite --html report.html
+    seqgrade feedback --db grades.sqlite --out feedback/          # one page per student
+    seqgrade autograder reber --out autograder.zip --config course.toml
 
 Extra options of ``grade``: ``--checks ID[,ID...]`` (a subset of the checks),
 ``--no-resume`` (grade everything again), ``--seed``, ``--data-dir``, ``--timeout-scale``.
@@ -28,6 +31,7 @@ from checkers.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     add_grading_options,
+    chosen_checks,
     grading_options,
     grading_seed,
 )
@@ -80,28 +84,6 @@ class _RichReporter:
             self.progress.stop()
 
 
-def _checks(exercise_name: str, given: list[str] | None) -> list[str] | None:
-    """Check ids from ``--checks`` (comma-separated or repeated; the exercise prefix may be
-    left out). Raises :class:`UnknownCheck` for an unknown id."""
-    if not given:
-        return None
-    from checkers.engine.errors import UnknownCheck
-    from checkers.engine.registry import get_exercise
-
-    exercise = get_exercise(exercise_name)
-    known = {c.id for c in exercise.checks}
-    chosen = []
-    for item in ",".join(given).split(","):
-        item = item.strip()
-        if not item:
-            continue
-        check_id = item if "." in item else f"{exercise.name}.{item}"
-        if check_id not in known:
-            raise UnknownCheck(f"{exercise.name} has no check {item!r} (see `seqgrade list`)")
-        chosen.append(check_id)
-    return [c.id for c in exercise.checks if c.id in chosen]
-
-
 def _cmd_grade(args: argparse.Namespace) -> int:
     from checkers.batch.procs import GradebookBusy
     from checkers.batch.run import run_batch
@@ -110,7 +92,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"seqgrade: {folder} is not a folder of submissions", file=sys.stderr)
         return EXIT_USAGE
-    checks = _checks(args.exercise, args.checks)
+    checks = chosen_checks(args.exercise, args.checks)
     reporter = _RichReporter(quiet=args.quiet)
     try:
         summary = run_batch(
@@ -155,14 +137,15 @@ def _stored_rows(args: argparse.Namespace) -> tuple[str, list] | None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from checkers.batch.exports import export_csv, export_gradescope
+    from checkers.batch.exports import export_canvas, export_csv, export_gradescope, load_roster
 
     stored = _stored_rows(args)
     if stored is None:
         return EXIT_USAGE
     _, rows = stored
-    if args.format == "csv":
-        text = export_csv(rows)
+    if args.format in ("csv", "canvas"):
+        text = export_csv(rows) if args.format == "csv" else export_canvas(
+            rows, roster=load_roster(Path(args.roster)) if args.roster else None)
         if args.out:
             Path(args.out).write_text(text, encoding="utf-8", newline="")
         else:
@@ -211,9 +194,13 @@ def install_export(commands: argparse._SubParsersAction) -> None:
     """Register ``seqgrade export``."""
     export = commands.add_parser("export", help="export a gradebook (CSV, Gradescope)")
     export.add_argument("--db", required=True)
-    export.add_argument("--format", choices=("csv", "gradescope"), default="csv")
-    export.add_argument("--out", help="CSV: a file (default: stdout); gradescope: a folder "
-                                      "(default: ./gradescope), one STUDENT/results.json each")
+    export.add_argument("--format", choices=("csv", "canvas", "gradescope"), default="csv")
+    export.add_argument("--out", help="csv, canvas: a file (default: stdout); gradescope: a "
+                                      "folder (default: ./gradescope), one STUDENT/results.json "
+                                      "each")
+    export.add_argument("--roster", help="canvas: a CSV of students with their LMS ids (a "
+                                         "Canvas gradebook export works: Student, ID, SIS User "
+                                         "ID, SIS Login ID, Section)")
     export.add_argument("--exercise", help="when the gradebook holds several exercises")
     export.set_defaults(run=_cmd_export)
 
@@ -226,3 +213,53 @@ def install_report(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--exercise", help="when the gradebook holds several exercises")
     report.set_defaults(run=_cmd_report)
 
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from checkers.batch.feedback import write_feedback
+
+    stored = _stored_rows(args)
+    if stored is None:
+        return EXIT_USAGE
+    exercise, rows = stored
+    written = write_feedback(rows, Path(args.out), exercise=exercise)
+    print(f"wrote {len(written)} feedback pages under {args.out}")
+    return EXIT_OK
+
+
+def _cmd_autograder(args: argparse.Namespace) -> int:
+    from checkers.batch.autograder import build_autograder
+
+    config = Path(args.config) if args.config else None
+    if config is not None and not config.is_file():
+        print(f"seqgrade: no course file at {config}", file=sys.stderr)
+        return EXIT_USAGE
+    out = build_autograder(args.exercise, Path(args.out), config=config, seed=args.seed,
+                           leaderboard=args.leaderboard)
+    size = out.stat().st_size
+    print(f"wrote {out} ({size / 1024:.0f} KiB): upload it as the Gradescope autograder "
+          f"of a programming assignment")
+    return EXIT_OK
+
+
+def install_feedback(commands: argparse._SubParsersAction) -> None:
+    """Register ``seqgrade feedback``."""
+    feedback = commands.add_parser("feedback", help="one HTML feedback page per student")
+    feedback.add_argument("--db", required=True)
+    feedback.add_argument("--out", required=True, help="the folder to write the pages in")
+    feedback.add_argument("--exercise", help="when the gradebook holds several exercises")
+    feedback.set_defaults(run=_cmd_feedback)
+
+
+def install_autograder(commands: argparse._SubParsersAction) -> None:
+    """Register ``seqgrade autograder``."""
+    autograder = commands.add_parser("autograder", help="a Gradescope autograder zip")
+    autograder.add_argument("exercise")
+    autograder.add_argument("--out", default="autograder.zip", help="the zip to write")
+    autograder.add_argument("--config", help="the course TOML (seed, points, limits)")
+    autograder.add_argument("--seed", type=int, default=None,
+                            help="grading seed (default: the course TOML's `seed`, else 0)")
+    autograder.add_argument("--leaderboard", action="store_true",
+                            help="post a leaderboard (accuracy, nats/char) where the "
+                                 "exercise has one")
+    autograder.set_defaults(run=_cmd_autograder)

@@ -27,13 +27,25 @@ COMMANDS: tuple[tuple[str, Installer], ...] = (
     ("grade", instructor.install_grade),
     ("export", instructor.install_export),
     ("report", instructor.install_report),
+    ("feedback", instructor.install_feedback),
+    ("autograder", instructor.install_autograder),
 )
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("seqgrade")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``seqgrade``, with every command of :data:`COMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="seqgrade", description="Exercises and a sandboxed grader for sequence models.")
+    parser.add_argument("--version", action="version", version=f"seqgrade {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     for _name, install in COMMANDS:
         install(commands)

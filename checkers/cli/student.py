@@ -1,7 +1,8 @@
 """The students' and maintainers' commands: ``list``, ``new``, ``check``, ``validate``, ``train``.
 
-``check`` exits 0 whenever grading ran, whatever the score; a non-zero status means the
-grader itself could not run (bad arguments, unknown exercise, an internal failure).
+``check`` exits 0 whenever grading ran, whatever the score (1 with ``--fail-under N`` when
+the score is below N); 2 for a usage error (a path that does not exist, an unknown exercise
+or check).
 """
 
 from __future__ import annotations
@@ -13,18 +14,30 @@ import sys
 from pathlib import Path
 
 from checkers.cli.common import (
+    EXIT_GRADER_FAILED,
     EXIT_NOT_FULL_MARKS,
     EXIT_OK,
     EXIT_USAGE,
     add_grading_options,
+    chosen_checks,
     grading_options,
     grading_seed,
 )
+
+EXIT_BELOW_THRESHOLD = EXIT_GRADER_FAILED  # `check --fail-under N`: the score is below N
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
     from checkers.engine.registry import available_exercises
 
+    if getattr(args, "format", "text") == "json":
+        data = [{"name": e.name, "title": e.title, "max_score": e.max_score, "grades": e.grades,
+                 "checks": [{"id": c.id, "name": c.name, "points": c.points,
+                             "hidden_data": bool(getattr(c, "hidden_data", False))}
+                            for c in e.checks]}
+                for e in available_exercises()]
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return EXIT_OK
     for exercise in available_exercises():
         print(f"{exercise.name}: {exercise.title} ({exercise.max_score:g} points)")
         for check in exercise.checks:
@@ -86,9 +99,19 @@ def _emit(report, fmt: str, out: str | None) -> None:
 def _cmd_check(args: argparse.Namespace) -> int:
     from checkers.engine.grading import grade
 
-    report = grade(args.exercise, Path(args.path), seed=grading_seed(args),
-                   options=grading_options(args))
+    path = Path(args.path)
+    if not path.exists():
+        print(f"seqgrade: {path} does not exist (a .py file, a .ipynb notebook, or a folder)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    checks = chosen_checks(args.exercise, args.checks)
+    report = grade(args.exercise, path, seed=grading_seed(args),
+                   options=grading_options(args), checks=checks)
     _emit(report, args.format, args.out)
+    if args.fail_under is not None and report.score < args.fail_under:
+        print(f"seqgrade: score {report.score:g} is below --fail-under {args.fail_under:g}",
+              file=sys.stderr)
+        return EXIT_BELOW_THRESHOLD
     return EXIT_OK
 
 
@@ -111,7 +134,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"[{mark}] {exercise.name}: {report.score:g}/{report.max_score:g} "
               f"in {report.duration_s:.1f} s")
         for check in report.checks:
-            figures = ", ".join(f"{k} = {v:.4g}" for k, v in check.metrics.items())
+            figures = ", ".join(f"{k} = {v:.4g}" for k, v in check.metrics.items()
+                                if "[" not in k and not k.endswith(".threshold"))
             line = f"    {check.id:32} {check.score:g}/{check.max_score:g}"
             if figures:
                 line += f"   {figures}"
@@ -166,7 +190,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def install_list(commands: argparse._SubParsersAction) -> None:
     """Register ``seqgrade list``."""
-    commands.add_parser("list", help="exercises and their checks").set_defaults(run=_cmd_list)
+    listing = commands.add_parser("list", help="exercises and their checks")
+    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.set_defaults(run=_cmd_list)
 
 
 def install_new(commands: argparse._SubParsersAction) -> None:
@@ -187,6 +213,10 @@ def install_check(commands: argparse._SubParsersAction) -> None:
     check.add_argument("path", help="a .py file, a .ipynb notebook, or a folder")
     check.add_argument("--format", choices=("text", "json", "gradescope"), default="text")
     check.add_argument("--out", help="write the report to this file")
+    check.add_argument("--checks", action="append", metavar="IDS",
+                       help="grade only these checks (comma-separated; repeatable)")
+    check.add_argument("--fail-under", type=float, metavar="N",
+                       help="exit with status 1 when the score is below N (CI)")
     add_grading_options(check)
     check.set_defaults(run=_cmd_check)
 

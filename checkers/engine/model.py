@@ -68,6 +68,9 @@ class Check:
     run: Callable[[Context], Outcome]
     # Per-call wall-clock limit for calls made by this check, in seconds (None: exercise default).
     call_timeout: float | None = None
+    # Graded on a hidden set (the grading seed's data): its result is shown only after the
+    # due date on Gradescope (``visibility: after_due_date``).
+    hidden_data: bool = False
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,21 @@ def _accuracy_outcome(
     if accuracy < 1.0:
         summary += "\nSome wrong conversions (input → expected → got):\n"
         summary += _wrong_conversions(inputs, expected, got)
-    return Outcome(fraction, summary, None, {"exact_match": accuracy})
+    return Outcome(fraction, summary, None,
+                   {"exact_match": accuracy, **_errors_by_field(expected, got)})
+
+
+def _errors_by_field(expected: list[str], got: list[str]) -> dict[str, float]:
+    """The share of outputs whose year, month or day is wrong (an output that is not
+    YYYY-MM-DD counts as wrong everywhere), for the feedback plot."""
+    fields = {"year": slice(0, 4), "month": slice(5, 7), "day": slice(8, 10)}
+    wrong = dict.fromkeys(fields, 0)
+    for e, g in zip(expected, got, strict=True):
+        well_formed = len(g) == 10 and g[4] == "-" and g[7] == "-"
+        for name, part in fields.items():
+            wrong[name] += not well_formed or g[part] != e[part]
+    size = max(1, len(expected))
+    return {f"errors_by_field[{name}]": count / size for name, count in wrong.items()}
 
 
 # ----------------------------------------------------------------------------- random_dates
@@ -458,6 +472,7 @@ CHECKS = (
         15,
         _check_v1_accuracy,
         call_timeout=MODEL_CALL_TIMEOUT,
+        hidden_data=True,
     ),
     Check(
         "dates.v1_padding",
@@ -472,6 +487,7 @@ CHECKS = (
         20,
         _check_v2_accuracy,
         call_timeout=MODEL_CALL_TIMEOUT,
+        hidden_data=True,
     ),
     Check(
         "dates.beam_search",
@@ -479,6 +495,7 @@ CHECKS = (
         15,
         _check_beam_search,
         call_timeout=MODEL_CALL_TIMEOUT,
+        hidden_data=True,
     ),
     Check(
         "dates.trained_model",

@@ -438,7 +438,21 @@ def _accuracy_outcome(ctx: Context, strings: list[str], labels: np.ndarray, labe
                 f"≥ {full_at}, none at ≤ {zero_at})")
     if accuracy < 1.0:
         feedback += f". Some mistakes: {_mistakes(strings, labels, probabilities)}"
-    return Outcome(fraction, feedback, metrics={"accuracy": accuracy})
+    metrics = {"accuracy": accuracy, **_accuracy_by_length(strings, labels, probabilities)}
+    return Outcome(fraction, feedback, metrics=metrics)
+
+
+def _accuracy_by_length(strings: list[str], labels: np.ndarray,
+                        probabilities: np.ndarray) -> dict[str, float]:
+    """Accuracy per band of 5 string lengths (the last band open), for the feedback plot."""
+    right = (probabilities >= 0.5) == (labels == 1.0)
+    lengths = np.array([len(s) for s in strings])
+    bands: dict[str, list[bool]] = {}
+    for length, ok in zip(lengths.tolist(), right.tolist(), strict=True):
+        low = min(5 * (length // 5), 30)
+        bands.setdefault(f"{low}-{low + 4}" if low < 30 else "30+", []).append(ok)
+    ordered = sorted(bands, key=lambda b: int(b.split("-")[0].rstrip("+")))
+    return {f"accuracy_by_length[{b}]": float(np.mean(bands[b])) for b in ordered}
 
 
 def check_accuracy(ctx: Context) -> Outcome:
@@ -500,9 +514,9 @@ CHECKS = (
     Check("reber.predict_contract", "predict returns one probability per string", 10,
           check_predict_contract, call_timeout=MODEL_TIMEOUT),
     Check("reber.accuracy", "the classifier is accurate on hidden strings", 30,
-          check_accuracy, call_timeout=MODEL_TIMEOUT),
+          check_accuracy, call_timeout=MODEL_TIMEOUT, hidden_data=True),
     Check("reber.long_range", "the classifier remembers the second letter", 10,
-          check_long_range, call_timeout=MODEL_TIMEOUT),
+          check_long_range, call_timeout=MODEL_TIMEOUT, hidden_data=True),
     Check("reber.trained_model", "predict's answers come from a trained RNN in reber.keras",
           10, check_trained_model, call_timeout=MODEL_TIMEOUT),
 )

@@ -380,6 +380,7 @@ def check_heldout_loss(ctx: Context) -> Outcome:
     size = len(model_vocab(ctx)) + 1
     rng = ctx.rng("positions")
     total, count = 0.0, 0
+    per_passage: list[float] = []
     try:
         for passage in passages:
             log_probs = _log_probs(ctx, passage)
@@ -391,6 +392,7 @@ def check_heldout_loss(ctx: Context) -> Outcome:
                     f"next_char_distribution: {problem}")
             total += float(-log_probs.sum())
             count += len(log_probs)
+            per_passage.append(float(-log_probs.mean()))
     except Violation as violation:
         return Outcome.failed(str(violation))
     loss = total / count
@@ -404,7 +406,9 @@ def check_heldout_loss(ctx: Context) -> Outcome:
                 f"the {baseline:.4f} that a {order}-gram Kneser-Ney model of the training "
                 f"split scores on these passages, and at most {LOSS_FULL_AT}; none at >= "
                 f"{LOSS_ZERO_AT})")
-    return Outcome(fraction, feedback, None, {"heldout_loss": loss, "ngram_loss": baseline})
+    series = {f"loss_by_passage[{i}]": v for i, v in enumerate(per_passage, start=1)}
+    return Outcome(fraction, feedback, None, {"heldout_loss": loss, "ngram_loss": baseline,
+                                              **series, "loss_by_passage.threshold": full_at})
 
 
 def check_consistency(ctx: Context) -> Outcome:
@@ -732,7 +736,7 @@ CHECKS = (
     Check("textgen.sampling", "temperature sampling", 15, check_sampling),
     Check("textgen.pad_punctuation", "Foster's pad_punctuation", 5, check_pad_punctuation),
     Check("textgen.heldout_loss", "held-out loss of the char model", 15, check_heldout_loss,
-          call_timeout=MODEL_TIMEOUT),
+          call_timeout=MODEL_TIMEOUT, hidden_data=True),
     Check("textgen.trained_model", "the char model's answers come from a trained RNN", 10,
           check_trained_model, call_timeout=MODEL_TIMEOUT),
     Check("textgen.consistency", "sequence_log_probs agrees with next_char_distribution", 10,
