@@ -80,8 +80,8 @@ def load_roster(path: Path) -> dict[str, dict[str, str]]:
     """A roster CSV: student -> Canvas columns (Student, ID, SIS User ID, SIS Login ID,
     Section). A Canvas gradebook export works as it is; a plain CSV needs a ``student``
     column (the gradebook's names) and may give ``id``, ``sis_user_id``, ``sis_login_id``,
-    ``section``. Rows are found by the student's name, its Canvas form (``liddellalice``)
-    or the Canvas id."""
+    ``section``. Rows are found by the student's name (``Liddell, Alice`` or ``Alice
+    Liddell``), its Canvas file-name form (``liddellalice``) or the Canvas id."""
     aliases = {"student": "Student", "name": "Student", "id": "ID", "canvas id": "ID",
                "sis user id": "SIS User ID", "sis_user_id": "SIS User ID",
                "sis id": "SIS User ID", "sis login id": "SIS Login ID",
@@ -97,7 +97,10 @@ def load_roster(path: Path) -> dict[str, dict[str, str]]:
                     entry[column] = (value or "").strip()
             if not entry["Student"] or "points possible" in entry["Student"].lower():
                 continue
-            for key in (entry["Student"], _key(entry["Student"]), entry["ID"]):
+            name = entry["Student"]
+            last, _, first = name.partition(",")
+            given_first = f"{first.strip()} {last.strip()}" if first else name
+            for key in (name, _key(name), given_first, _key(given_first), entry["ID"]):
                 if key:
                     roster.setdefault(key, entry)
     return roster
