@@ -58,6 +58,10 @@ class _SeqgradeIPython:
     def run_cell_magic(self, *_args, **_kwargs):
         return None
 
+    def captured(self):
+        from types import SimpleNamespace
+        return SimpleNamespace(stdout="", stderr="", outputs=[], show=lambda: None)
+
     def system(self, *_args, **_kwargs):
         return 0
 
@@ -135,6 +139,10 @@ def transform_cell(source: str, manager: Any) -> tuple[str | None, list[str]]:
         if name not in PYTHON_BODY_MAGICS:
             return None, [f"%%{name}"]
         body, changes = transform_cell("".join(lines[1:]), manager)
+        target = [a for a in _args.split() if not a.startswith("-")]
+        if name == "capture" and target and target[0].isidentifier():
+            # %%capture out: `out` holds what the cell printed (nothing, during grading).
+            body = f"{target[0]} = get_ipython().captured()\n{body}"
         return body, [f"%%{name}", *changes]
     code = manager.transform_cell("".join(lines))
     changes = []
