@@ -221,6 +221,8 @@ def test_batch_grades_archives_and_gradescope_export(tmp_path: Path) -> None:
         assert rows[name].status == "missing"
         assert f"{name}.zip was not graded" in rows[name].report.checks[0].feedback
     assert not list(tmp_path.rglob("escaped.py"))
+    again = run_batch("reber", klass, db, checks=CHECK, options=grading_options())
+    assert (again.graded, again.skipped) == (0, 4)  # resume: unchanged archives, rejects too
 
     export = _gradescope_export(tmp_path / "export", REFERENCE, wrong)
     db2 = tmp_path / "gs.sqlite"

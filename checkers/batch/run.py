@@ -222,11 +222,15 @@ def _run_locked(exercise: str, folder: Path, db_path: Path, jobs: int, dask: Any
         todo, skipped = plan(entries, book, exercise, settings, resume)
         summary.total, summary.skipped = len(entries) + len(ingested.rejected), len(skipped)
         for rejected in ingested.rejected:  # an unreadable archive: that student's error
+            digest = entry_hash(rejected.path, exercise)
+            if resume and book.is_current(exercise, rejected.student, digest, settings):
+                summary.skipped += 1
+                continue
             task = Task(exercise=exercise, student=rejected.student, path=str(rejected.path),
                         seed=seed, checks=tuple(checks) if checks else None)
-            book.record(student=rejected.student, path=str(rejected.path),
-                        content_hash=entry_hash(rejected.path, exercise), settings=settings,
-                        status="missing", report=error_report(task, rejected.message))
+            book.record(student=rejected.student, path=str(rejected.path), content_hash=digest,
+                        settings=settings, status="missing",
+                        report=error_report(task, rejected.message))
             summary.graded += 1
             summary.statuses["missing"] += 1
         tasks = [Task(exercise=exercise, student=e.student, path=str(e.path.resolve()),
