@@ -10,6 +10,12 @@ Row status: ``graded`` (every check ran to a verdict), ``incomplete`` (some chec
 ``error`` or ``timeout``: the submission crashed, hung, or is not implemented), ``missing``
 (no gradable file in the entry), ``grader_error`` (the grader itself failed on it; always
 graded again on resume).
+
+Instructor overrides (``seqgrade review``) live in their own table, keyed like the grades
+but never touched by :meth:`Gradebook.record`: re-grading and resuming keep them, and
+:meth:`Gradebook.rows` — what every export and report reads — applies them. ``check_results``
+also carries each check's ``confidence`` and ``needs_review`` (nullable: checks without
+them, and gradebooks written before them, hold NULL).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +60,21 @@ CREATE TABLE IF NOT EXISTS check_results (
     status TEXT NOT NULL,
     PRIMARY KEY (exercise, student, check_id)
 );
+CREATE TABLE IF NOT EXISTS overrides (
+    exercise TEXT NOT NULL,
+    student TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    score REAL NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    set_at TEXT NOT NULL,
+    PRIMARY KEY (exercise, student, check_id)
+);
 """
+# Nullable columns added after schema 1 (an older gradebook gains them when opened).
+_ADDED_COLUMNS = (
+    ("check_results", "confidence", "REAL"),
+    ("check_results", "needs_review", "INTEGER"),
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,40 @@ class Row:
     graded_at: str
     duration_s: float
     grader_host: str = ""
+
+
+@dataclass(frozen=True)
+class Override:
+    """A score the instructor set for one check (``seqgrade review``)."""
+
+    check_id: str
+    score: float
+    reason: str
+    set_at: str
+
+
+def _apply_overrides(row: Row, found: dict[str, Override]) -> Row:
+    """``row`` with the instructor's scores in place of the grader's: the check's score,
+    status and feedback (which says so), ``metrics["grader_score"]`` keeps the grader's,
+    and the totals follow."""
+    if not found:
+        return row
+    checks = []
+    for check in row.report.checks:
+        override = found.get(check.id)
+        if override is not None:
+            note = (f"Score set by the instructor: {override.score:g}/{check.max_score:g}"
+                    f" (the grader gave {check.score:g})"
+                    + (f": {override.reason}" if override.reason else "") + ".")
+            metrics = dict(check.metrics, grader_score=check.score, overridden=1.0)
+            metrics.pop("needs_review", None)
+            check = replace(check, score=override.score, metrics=metrics,
+                            status="passed" if override.score >= check.max_score else "failed",
+                            feedback=f"{note}\n{check.feedback}" if check.feedback else note)
+        checks.append(check)
+    total = round(sum(c.score for c in checks), 4)
+    report = replace(row.report, checks=checks, score=total)
+    return replace(row, report=report, score=total)
 
 
 def settings_key(seed: int, checks: list[str] | tuple[str, ...] | None) -> dict[str, Any]:
@@ -104,6 +158,10 @@ class Gradebook:
                     self._db.execute(statement)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
                              (SCHEMA_VERSION,))
+            for table, column, kind in _ADDED_COLUMNS:
+                have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -150,8 +208,11 @@ class Gradebook:
             db.execute("DELETE FROM check_results WHERE exercise=? AND student=?",
                        (report.exercise, student))
             db.executemany(
-                "INSERT INTO check_results VALUES (?,?,?,?,?,?)",
-                [(report.exercise, student, c.id, float(c.score), float(c.max_score), c.status)
+                "INSERT INTO check_results (exercise, student, check_id, score, max_score,"
+                " status, confidence, needs_review) VALUES (?,?,?,?,?,?,?,?)",
+                [(report.exercise, student, c.id, float(c.score), float(c.max_score), c.status,
+                  c.metrics.get("confidence"),
+                  None if "needs_review" not in c.metrics else int(bool(c.metrics["needs_review"])))
                  for c in report.checks],
             )
 
@@ -182,13 +243,60 @@ class Gradebook:
             query += " WHERE exercise=?"
             params = (exercise,)
         query += " ORDER BY exercise, student"
-        return [
+        rows = [
             Row(exercise=r[0], student=r[1], path=r[2], content_hash=r[3],
                 settings=json.loads(r[4]), status=r[5], score=r[6], max_score=r[7],
                 report=Report.from_dict(json.loads(r[8])), graded_at=r[9], duration_s=r[10],
                 grader_host=r[11])
             for r in self._db.execute(query, params)
         ]
+        found = self.overrides(exercise)
+        return [_apply_overrides(row, found.get((row.exercise, row.student), {}))
+                for row in rows]
+
+    def set_override(self, exercise: str, student: str, check_id: str, score: float,
+                     reason: str = "") -> Override:
+        """Set the instructor's score for one check of one student (replaces an earlier
+        one). It is kept apart from the graded rows, so re-grading and ``--resume`` keep it;
+        every read through :meth:`rows` (exports, reports) shows it.
+
+        Raises ValueError when the student, the check or the score is not valid."""
+        found = self._db.execute(
+            "SELECT max_score FROM check_results WHERE exercise=? AND student=? AND check_id=?",
+            (exercise, student, check_id)).fetchone()
+        if found is None:
+            raise ValueError(f"no graded check {check_id!r} for student {student!r} "
+                             f"in exercise {exercise!r}")
+        if not 0.0 <= float(score) <= float(found[0]):
+            raise ValueError(f"{check_id}: score must be between 0 and {found[0]:g}")
+        override = Override(check_id, float(score), reason,
+                            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO overrides VALUES (?,?,?,?,?,?) ON CONFLICT (exercise, student,"
+                " check_id) DO UPDATE SET score=excluded.score, reason=excluded.reason,"
+                " set_at=excluded.set_at",
+                (exercise, student, check_id, override.score, reason, override.set_at))
+        return override
+
+    def clear_override(self, exercise: str, student: str, check_id: str) -> bool:
+        """Remove an instructor's score (the grader's counts again); whether one existed."""
+        with self._transaction() as db:
+            cursor = db.execute("DELETE FROM overrides WHERE exercise=? AND student=? AND"
+                                " check_id=?", (exercise, student, check_id))
+        return cursor.rowcount > 0
+
+    def overrides(self, exercise: str | None = None) -> dict[tuple[str, str], dict[str, Override]]:
+        """(exercise, student) → check id → the instructor's score."""
+        query = "SELECT exercise, student, check_id, score, reason, set_at FROM overrides"
+        params: tuple = ()
+        if exercise is not None:
+            query += " WHERE exercise=?"
+            params = (exercise,)
+        out: dict[tuple[str, str], dict[str, Override]] = {}
+        for r in self._db.execute(query, params):
+            out.setdefault((r[0], r[1]), {})[r[2]] = Override(r[2], r[3], r[4], r[5])
+        return out
 
     def count(self) -> int:
         """Number of stored grades."""

@@ -226,8 +226,10 @@ def _gradebook_table(rows: list[Row], checks: list[str]) -> str:
                 cells.append("<td></td>")
                 continue
             tip = _e(result.feedback.strip().splitlines()[0][:200] if result.feedback else "")
+            mark = (" ✎" if result.metrics.get("overridden")
+                    else " ?" if result.metrics.get("needs_review") else "")
             cells.append(f'<td class="num {_e(result.status)}" title="{tip}">'
-                         f"{result.score:g}/{result.max_score:g}</td>")
+                         f"{result.score:g}/{result.max_score:g}{mark}</td>")
         lines.append(f"<tr><td>{_e(row.student)}</td>"
                      f'<td class="num">{row.score:g}/{row.max_score:g}</td>'
                      f"<td>{_e(row.status)}</td>{''.join(cells)}</tr>")
@@ -262,6 +264,8 @@ def render_html(rows: list[Row], *, exercise: str, title: str | None = None) -> 
         failures,
         _ungraded_list(rows),
         "<h2>Gradebook</h2>",
+        '<p class="muted">✎ score set by the instructor · ? needs review '
+        "(seqgrade review)</p>",
         _gradebook_table(rows, checks),
         "</body></html>",
     ])

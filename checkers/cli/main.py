@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from checkers.cli import instructor, student
+from checkers.cli import instructor, review, student
 from checkers.cli.common import EXIT_USAGE
 
 Installer = Callable[[argparse._SubParsersAction], None]
@@ -27,6 +27,7 @@ COMMANDS: tuple[tuple[str, Installer], ...] = (
     ("grade", instructor.install_grade),
     ("export", instructor.install_export),
     ("report", instructor.install_report),
+    ("review", review.install_review),
     ("feedback", instructor.install_feedback),
     ("autograder", instructor.install_autograder),
 )

@@ -109,10 +109,11 @@ def render_text(report: Report, console: Any = None) -> None:
     table.add_column("feedback", ratio=1)
     styles = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
     for check in report.checks:
+        review = " · needs review" if check.metrics.get("needs_review") else ""
         table.add_row(
             check.id,
             f"{check.score:g}/{check.max_score:g}",
-            f"[{styles.get(check.status, 'white')}]{check.status}[/]",
+            f"[{styles.get(check.status, 'white')}]{check.status}[/]{review}",
             _check_text(check),
         )
     console.print(table)

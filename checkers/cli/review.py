@@ -1,0 +1,139 @@
+"""``seqgrade review``: the flagged grades of a gradebook, and the instructor's scores.
+
+    seqgrade review --db grades.sqlite                  # interactive (a terminal), else a list
+    seqgrade review --db grades.sqlite --list [--all]   # the flagged checks, with verdicts
+    seqgrade review --db grades.sqlite --set alice qa.q3=7 qa.q5=4 --reason "reads fine"
+    seqgrade review --db grades.sqlite --clear alice qa.q3
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from checkers.cli.common import EXIT_OK, EXIT_USAGE
+
+
+def install_review(commands: argparse._SubParsersAction) -> None:
+    """Register ``seqgrade review``."""
+    review = commands.add_parser(
+        "review", help="grades flagged 'needs review': see the key-point verdicts, set scores")
+    review.add_argument("--db", required=True)
+    review.add_argument("--exercise", help="when the gradebook holds several exercises")
+    review.add_argument("--list", action="store_true", help="only list the flagged checks")
+    review.add_argument("--all", action="store_true",
+                        help="also list checks whose score was already set")
+    review.add_argument("--set", nargs="+", action="append", metavar="STUDENT CHECK=SCORE",
+                        help="set scores without prompting: a student, then CHECK=SCORE ...")
+    review.add_argument("--reason", default="", help="why (kept with the score, shown to "
+                                                     "the student)")
+    review.add_argument("--clear", nargs=2, action="append", metavar=("STUDENT", "CHECK"),
+                        help="drop a score set earlier (the grader's counts again)")
+    review.set_defaults(run=_cmd_review)
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from checkers.batch.gradebook import Gradebook, pick_exercise
+
+    if not Path(args.db).exists():
+        print(f"seqgrade: no gradebook at {args.db}", file=sys.stderr)
+        return EXIT_USAGE
+    with Gradebook(args.db) as book:
+        try:
+            exercise = pick_exercise(book, args.exercise)
+            if args.set or args.clear:
+                return _non_interactive(book, exercise, args)
+        except ValueError as error:
+            print(f"seqgrade: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        if args.list or not sys.stdin.isatty():
+            return _list(book, exercise, args.all)
+        return _interactive(book, exercise, input)
+
+
+def _non_interactive(book, exercise: str, args: argparse.Namespace) -> int:
+    from checkers.batch.review import set_scores
+
+    for student, check_id in args.clear or ():
+        found = book.clear_override(exercise, student, check_id)
+        print(f"{student} {check_id}: " + ("instructor score removed" if found
+                                            else "had no instructor score"))
+    for group in args.set or ():
+        if len(group) < 2:
+            raise ValueError("--set takes a student and at least one CHECK=SCORE")
+        student, assignments = group[0], group[1:]
+        for check_id, score in set_scores(book, exercise, student, assignments, args.reason):
+            print(f"{student} {check_id}: score set to {score:g}")
+    return EXIT_OK
+
+
+def _describe(item, index: int, total: int) -> str:
+    from checkers.batch.review import answer_text
+
+    confidence = "" if item.confidence is None else f", confidence {item.confidence:.2f}"
+    state = " [score set by the instructor]" if item.overridden else ""
+    lines = [f"[{index}/{total}] {item.student}  {item.check_id}: "
+             f"{item.score:g}/{item.max_score:g}{confidence}{state}"]
+    answer = answer_text(item)
+    if answer:
+        lines.append("  answer: " + " ".join(answer.split())[:600])
+    feedback = item.feedback
+    for verdict in ("covered", "missing", "contradicted"):
+        feedback = feedback.replace(f". {verdict}:", f".\n{verdict}:")
+    for part in feedback.splitlines():
+        if part.strip():
+            lines.append("  " + part.strip())
+    return "\n".join(lines)
+
+
+def _list(book, exercise: str, include_overridden: bool) -> int:
+    from checkers.batch.review import flagged
+
+    items = flagged(book.rows(exercise), include_overridden=include_overridden)
+    if not items:
+        print(f"no {exercise} grades need review")
+        return EXIT_OK
+    for n, item in enumerate(items, 1):
+        print(_describe(item, n, len(items)))
+        print()
+    print(f"{len(items)} flagged; set a score with: seqgrade review --db {book.path} "
+          f"--set STUDENT CHECK=SCORE --reason TEXT")
+    return EXIT_OK
+
+
+def _interactive(book, exercise: str, ask: Callable[[str], str]) -> int:
+    from checkers.batch.review import flagged
+
+    items = flagged(book.rows(exercise))
+    if not items:
+        print(f"no {exercise} grades need review")
+        return EXIT_OK
+    for n, item in enumerate(items, 1):
+        print(_describe(item, n, len(items)))
+        while True:
+            try:
+                reply = ask(f"score 0-{item.max_score:g} (Enter: keep {item.score:g}, "
+                            "q: quit) > ").strip()
+            except EOFError:
+                return EXIT_OK
+            if reply.lower() in ("q", "quit"):
+                return EXIT_OK
+            if not reply:
+                score = item.score
+            else:
+                try:
+                    score = float(reply)
+                except ValueError:
+                    print("  a number, Enter or q")
+                    continue
+            if not 0.0 <= score <= item.max_score:
+                print(f"  between 0 and {item.max_score:g}")
+                continue
+            break
+        reason = "" if not reply else ask("reason (optional) > ").strip()
+        book.set_override(exercise, item.student, item.check_id, score,
+                          reason or ("grade confirmed" if not reply else ""))
+        print(f"  {item.student} {item.check_id}: {score:g}\n")
+    return EXIT_OK
