@@ -121,3 +121,13 @@ def test_canvas_export_plain_roster_and_no_roster(tmp_path: Path) -> None:
     assert "zoe,,Z-9,,,0" in text.splitlines()
     bare = export_canvas(rows)
     assert bare.splitlines()[2] == "Bob Stone,,,,,45.5"
+
+
+def test_check_prints_the_autograders_results_json(capsys: pytest.CaptureFixture) -> None:
+    from tests.test_autograder import validate_results
+
+    assert main(["check", "reber", str(REFERENCE), "--checks", "string_to_ids",
+                 "--format", "gradescope"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    validate_results(data)
+    assert data["score"] == 5.0 and data["tests"][0]["output_format"] == "md"

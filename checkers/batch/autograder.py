@@ -226,8 +226,9 @@ def gradescope_results(report: Report, *, hidden: set[str] | frozenset[str] = fr
                        "metrics": {c.id: dict(c.metrics) for c in report.checks if c.metrics}},
         "tests": tests,
     }
-    if leaderboard:
-        results["leaderboard"] = _leaderboard(report)
+    board = _leaderboard(report) if leaderboard else []
+    if board:
+        results["leaderboard"] = board
     return results
 
 

@@ -8,8 +8,8 @@ import io
 import json
 from pathlib import Path
 
+from checkers.batch.autograder import gradescope_results, hidden_checks
 from checkers.batch.gradebook import Row
-from checkers.engine.report import to_gradescope
 
 
 def check_columns(rows: list[Row]) -> list[str]:
@@ -48,18 +48,29 @@ def export_csv(rows: list[Row]) -> str:
 
 
 def export_gradescope(rows: list[Row], out: Path) -> list[Path]:
-    """Write ``out/STUDENT/results.json`` (Gradescope's format) for every row."""
+    """Write ``out/STUDENT/results.json`` for every row: the autograder's results.json
+    (:func:`checkers.batch.autograder.gradescope_results`)."""
     out = Path(out)
     written = []
     for row in rows:
         folder = out / _safe_name(row.student)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / "results.json"
-        data = to_gradescope(row.report)
+        data = gradescope_results(row.report, hidden=_hidden_checks(row.exercise))
         target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
                           encoding="utf-8")
         written.append(target)
     return written
+
+
+def _hidden_checks(exercise: str) -> frozenset[str]:
+    """The exercise's checks on hidden data (none for an exercise no longer installed)."""
+    from checkers.engine.errors import GraderError
+
+    try:
+        return hidden_checks(exercise)
+    except (GraderError, KeyError):
+        return frozenset()
 
 
 def _safe_name(student: str) -> str:

@@ -75,12 +75,15 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _emit(report, fmt: str, out: str | None) -> None:
-    from checkers.engine.report import render_text, to_gradescope
+    from checkers.engine.report import render_text
 
     if fmt == "json":
         text = report.to_json()
-    elif fmt == "gradescope":
-        text = json.dumps(to_gradescope(report), indent=2, ensure_ascii=False)
+    elif fmt == "gradescope":  # what the Gradescope autograder writes for this submission
+        from checkers.batch.autograder import gradescope_results, hidden_checks
+
+        data = gradescope_results(report, hidden=hidden_checks(report.exercise))
+        text = json.dumps(data, indent=2, ensure_ascii=False)
     else:
         if out:
             from rich.console import Console
