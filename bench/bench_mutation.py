@@ -7,7 +7,9 @@ checks of the mutated function and of its callers. A mutant is *killed* when a c
 its own function loses points, *equivalent* when listed in ``bench/mutation_equivalent.yaml``
 (with the reason), else it *survived*; any other check that loses points is *collateral*.
 
-Run: ``python bench/bench_mutation.py [--exercise NAME ...] [--sample N] [--json FILE]``.
+Run: ``python bench/bench_mutation.py [--exercise NAME ...] [--sample N] [--json FILE]``
+(the full run takes about 10 minutes of one core; ``--rerun FILE`` grades again only
+the mutants an earlier ``--json FILE`` did not show killed cleanly).
 Prints the score per exercise (killed / non-equivalent mutants), the survivors and the
 collateral losses.
 """
@@ -38,7 +40,10 @@ def main() -> None:
     parser.add_argument("--exercise", action="append", choices=sorted(TARGETS))
     parser.add_argument("--sample", type=int, default=0,
                         help="grade only every k-th mutant, k chosen to keep about N each")
-    parser.add_argument("--only", help="grade only mutants whose key contains this text")
+    parser.add_argument("--only", help="grade only mutants whose key contains one of these "
+                        "comma-separated texts")
+    parser.add_argument("--rerun", type=Path, help="grade only the mutants that were not "
+                        "killed cleanly in this earlier --json file")
     parser.add_argument("--json", type=Path, help="write every result to this file")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -47,7 +52,12 @@ def main() -> None:
     for exercise in args.exercise or sorted(TARGETS):
         chosen = all_mutants(exercise)
         if args.only:
-            chosen = [m for m in chosen if args.only in m.key]
+            chosen = [m for m in chosen if any(t in m.key for t in args.only.split(","))]
+        if args.rerun:
+            earlier = json.loads(args.rerun.read_text(encoding="utf-8"))
+            again = {r["key"] for e in earlier.values() for r in e["results"]
+                     if r["status"] != "killed" or r["collateral"]}
+            chosen = [m for m in chosen if m.key in again]
         if args.sample:
             step = max(1, len(chosen) // args.sample)
             chosen = chosen[::step][: args.sample]

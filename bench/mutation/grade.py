@@ -10,6 +10,7 @@ with ``with_model``).
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import time
@@ -52,10 +53,14 @@ def load_equivalents(path: Path = EQUIVALENT_FILE) -> dict[str, dict[str, str]]:
     return {str(k): dict(v) for k, v in data.items()}
 
 
+@functools.lru_cache(maxsize=8)
+def _mutants_of(exercise: str, source: str) -> tuple[Mutant, ...]:
+    return tuple(mutants(exercise, source, mutated_functions(exercise)))
+
+
 def all_mutants(exercise: str) -> list[Mutant]:
     """Every mutant of the exercise's mutated functions."""
-    target = TARGETS[exercise]
-    return mutants(exercise, target.source(), mutated_functions(exercise))
+    return list(_mutants_of(exercise, TARGETS[exercise].source()))
 
 
 def checks_to_grade(mutant: Mutant, with_model: bool = False) -> tuple[list[str], list[str]]:

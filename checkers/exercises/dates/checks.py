@@ -122,7 +122,7 @@ def _check_random_dates(ctx: Context) -> Outcome:
         prop,
         max_examples=25,
         describe=lambda c: f"random_dates({c[0]}, numpy.random.default_rng({c[1]}))",
-        explicit=[(1, 0), (40, 1)],
+        explicit=[(0, 2), (1, 0), (40, 1)],
     )
     if outcome.fraction < 1.0:
         return outcome

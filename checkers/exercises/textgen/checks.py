@@ -22,6 +22,7 @@ from checkers.authoring import (
     Context,
     Exercise,
     Outcome,
+    SubmissionError,
     Violation,
     derive_seed,
     expect_array,
@@ -132,7 +133,9 @@ def check_vocab(ctx: Context) -> Outcome:
                             "decodes to nothing)")
 
     return run_property(ctx, st.tuples(text, st.text(alphabet=_TEXT_ALPHABET, max_size=10)),
-                        prop, max_examples=60, explicit=[("ab", "c")],
+                        prop, max_examples=60,
+                        # an empty text (empty vocabulary: every id is [UNK]), a long one
+                        explicit=[("ab", "c"), ("", "xé"), ("ab" * 400 + "\n", "Z")],
                         describe=lambda e: f"text={e[0]!r}, other characters={e[1]!r}")
 
 
@@ -153,7 +156,8 @@ def check_split(ctx: Context) -> Outcome:
             raise Violation(f"{call} returned {parts!r}; expected {want!r} (the input drops "
                             "the last element, the target drops the first)")
 
-    return run_property(ctx, sequences, prop, max_examples=40, explicit=["abc", [1, 2, 3]])
+    return run_property(ctx, sequences, prop, max_examples=40,
+                        explicit=["abc", [1, 2, 3], "a", [7], "x" * 500])
 
 
 # -- sampling -------------------------------------------------------------------------
@@ -218,7 +222,9 @@ def _sampling_rng(ctx: Context) -> Outcome | None:
 def _sampling_frequencies(ctx: Context) -> Outcome | None:
     rng = ctx.rng("logits")
     logits = [round(float(x), 2) for x in rng.normal(0.0, 1.0, size=7)]
-    plans = [(0.5, None, 400), (1.0, None, 600), (2.0, None, 400), (1.0, (), 300)]
+    # down to near-uniform draws at an extreme temperature
+    plans = [(0.5, None, 400), (1.0, None, 600), (2.0, None, 400), (25.0, None, 400),
+             (1.0, (), 300)]
     entropies = {}
     for temperature, banned, draws in plans:
         counts = np.zeros(len(logits), dtype=int)
@@ -441,10 +447,30 @@ def check_consistency(ctx: Context) -> Outcome:
                           "positions; every distribution is >= 0 and sums to 1")
 
 
+def _distribution_leniently(ctx: Context, prefix: str, size: int) -> np.ndarray | None:
+    """next_char_distribution read for judging another function (generate_text): a
+    distribution that is not one (logits, not normalised; that costs textgen.consistency)
+    is turned into one; None when even its shape is wrong."""
+    try:
+        return _distribution(ctx, prefix, size)
+    except Violation:
+        raw = expect_array(ctx.call("next_char_distribution", prefix), "next_char_distribution",
+                           kind="f")
+    if raw.size != size or not np.all(np.isfinite(raw)):
+        return None
+    raw = raw.reshape(-1)
+    if raw.min() >= 0 and raw.sum() > 0:
+        return raw / raw.sum()
+    shifted = np.exp(raw - raw.max())
+    return shifted / shifted.sum()
+
+
 def _greedy_problem(ctx: Context, prompt: str, generated: str, size: int) -> str | None:
     vocab = model_vocab(ctx)
     for t, char in enumerate(generated):
-        probs = _distribution(ctx, prompt + generated[:t], size)
+        probs = _distribution_leniently(ctx, prompt + generated[:t], size)
+        if probs is None:
+            return None
         chosen = probs[vocab.index(char) + 1]
         best = int(np.argmax(probs))
         if math.log(max(chosen, 1e-300)) < math.log(probs[best]) - LOG_PROB_TOLERANCE:
@@ -457,8 +483,26 @@ def _greedy_problem(ctx: Context, prompt: str, generated: str, size: int) -> str
     return None
 
 
+def _sampling_wrong(ctx: Context) -> bool:
+    """Whether the submission's sample_next_id misses the argmax at a near-zero temperature
+    or draws the banned id 0 (that costs textgen.sampling). generate_text then reads it
+    leniently: lengths may fall short (id 0 decodes to nothing) and near-zero temperature
+    need not be greedy."""
+    logits = [9.0, 1.0, 3.0, 2.5, 0.5]
+    try:
+        for seed in range(8):
+            if _sample(ctx, logits, NEAR_ZERO_T, seed, None) != 2:
+                return True
+            if _sample(ctx, [9.0, 8.5, 0.0], 1.0, seed, None) == 0:
+                return True
+    except (Violation, SubmissionError):
+        return True
+    return False
+
+
 def check_generate_text(ctx: Context) -> Outcome:
     """Stateful generation: prompt kept, right length, in vocab, reproducible, stateful."""
+    lenient = _sampling_wrong(ctx)
     passages = heldout_passages(ctx)
     vocab_set = set(model_vocab(ctx))
     size = len(vocab_set) + 1
@@ -476,7 +520,8 @@ def check_generate_text(ctx: Context) -> Outcome:
             if not text.startswith(prompt):
                 return Outcome.failed(f"{call} returned {_short(text)}: it must start with the "
                                       "prompt")
-            if len(text) != len(prompt) + num_chars:
+            if len(text) != len(prompt) + num_chars and not (
+                    lenient and len(text) < len(prompt) + num_chars):
                 return Outcome.failed(f"{call} returned {len(text)} characters; expected the "
                                       f"prompt ({len(prompt)}) + {num_chars} new characters")
             unknown = sorted(set(text[len(prompt):]) - vocab_set)
@@ -486,7 +531,7 @@ def check_generate_text(ctx: Context) -> Outcome:
             if again != text:
                 return Outcome.failed(f"{call} gave {_short(text)} and then {_short(again)}: "
                                       "the same seed must give the same text")
-        for prompt, num_chars in cases[:3]:
+        for prompt, num_chars in [] if lenient else cases[:3]:
             num = min(num_chars, 20) or 12
             call = f"generate_text({_short(prompt)}, {num}, temperature={NEAR_ZERO_T}, seed=0)"
             text = expect_str(ctx.call("generate_text", prompt, num, NEAR_ZERO_T, 0), call)
@@ -498,6 +543,10 @@ def check_generate_text(ctx: Context) -> Outcome:
                 return Outcome.failed(problem)
     except Violation as violation:
         return Outcome.failed(str(violation))
+    if lenient:
+        return Outcome.passed("prompt kept, characters in the vocabulary, same seed same text "
+                              "(lengths and greedy decoding not judged: sample_next_id is "
+                              "wrong, see textgen.sampling)")
     return Outcome.passed("prompt kept, right lengths, characters in the vocabulary, same seed "
                           "same text, and near-zero temperature equals greedy decoding")
 

@@ -1,6 +1,5 @@
 # expect: textgen.sampling
 # may-lose: textgen.generate_batch
-# may-lose: textgen.generate_text
 # The `KeyError: 0` bug: banned ids (the [UNK]/padding id 0) are not masked.
 # ruff: noqa: F821  (appended to the reference solution, which defines these names)
 def sample_next_id(logits, temperature, rng, banned_ids=(0,)):

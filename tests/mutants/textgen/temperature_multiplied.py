@@ -1,6 +1,5 @@
 # expect: textgen.sampling
 # may-lose: textgen.generate_batch
-# may-lose: textgen.generate_text
 # Multiplies by the temperature instead of dividing: near-zero T gives near-uniform draws.
 # ruff: noqa: F821  (appended to the reference solution, which defines these names)
 def sample_next_id(logits, temperature, rng, banned_ids=(0,)):
