@@ -61,16 +61,19 @@ def test_line_magics_and_shell_escapes_become_what_ipython_runs() -> None:
     assert "!pip" in notes[0] and "%matplotlib" in notes[0]
 
 
-def test_other_cell_magics_and_ignored_cells_are_skipped_with_a_note() -> None:
+def test_other_cell_magics_and_ignored_cells_are_skipped_with_a_note(tmp_path,
+                                                                     monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     script, notes = notebook_to_script(_notebook(
         _cell("%%bash\nrm -rf /\n"),
         _cell("raise SystemExit('training')\n", tags=["seqgrade-ignore"]),
+        _cell("%%html\n<b>hi</b>\n"),
         _cell("%%writefile helper.py\nX = 1\n"),
-        _cell("ok = True\n"),
+        _cell("ok = (open('helper.py').read() == 'X = 1\\n')\n"),
     ))
-    assert _run(script)["ok"] is True
+    assert _run(script)["ok"] is True  # %%writefile wrote its file, as in Jupyter
     assert "rm -rf" not in script and "training" not in script
-    assert any("%%bash (cell 2)" in n and "%%writefile (cell 4)" in n for n in notes)
+    assert any("%%bash (cell 2)" in n and "%%html (cell 4)" in n for n in notes)
     assert any("seqgrade-ignore" in n and "3" in n for n in notes)
 
 

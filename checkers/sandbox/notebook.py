@@ -4,8 +4,9 @@ Cells go through IPython's own input transformation
 (:class:`IPython.core.inputtransformer2.TransformerManager`), so what Jupyter would run is
 what the grader runs:
 
-- cell magics whose body is Python (``%%time``, ``%%capture``...) keep their body; other cell
-  magics (``%%bash``, ``%%writefile``...) are not run;
+- cell magics whose body is Python (``%%time``, ``%%capture``...) keep their body,
+  ``%%writefile`` writes its file (in the worker's private folder); other cell magics
+  (``%%bash``, ``%%html``...) are not run;
 - line magics and shell escapes become ``get_ipython().run_line_magic(...)`` /
   ``.system(...)`` / ``.getoutput(...)`` calls, answered by a stub defined at the top of the
   script: ``%time``/``%timeit`` run their statement, the rest do nothing, ``!cmd`` returns
@@ -55,7 +56,13 @@ class _SeqgradeIPython:
             return eval(compiled, frame.f_globals, frame.f_locals)
         return None
 
-    def run_cell_magic(self, *_args, **_kwargs):
+    def run_cell_magic(self, name, line, cell, *_args, **_kwargs):
+        if name == "writefile":  # %%writefile [-a] FILE: as Jupyter, relative to the cwd
+            words = line.split()
+            append = bool(words) and words[0] in ("-a", "--append")
+            target = " ".join(words[1:] if append else words).strip(chr(39) + chr(34))  # quotes
+            with open(target, "a" if append else "w", encoding="utf-8") as handle:
+                handle.write(cell)
         return None
 
     def captured(self):
@@ -136,6 +143,8 @@ def transform_cell(source: str, manager: Any) -> tuple[str | None, list[str]]:
         lines.pop(0)
     if lines and lines[0].startswith("%%"):
         name, _, _args = lines[0][2:].rstrip().partition(" ")
+        if name == "writefile":  # Jupyter writes the file: so does the stub, in the cwd
+            return manager.transform_cell("".join(lines)), [f"%%{name}"]
         if name not in PYTHON_BODY_MAGICS:
             return None, [f"%%{name}"]
         body, changes = transform_cell("".join(lines[1:]), manager)
