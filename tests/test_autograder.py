@@ -113,6 +113,12 @@ def test_zip_for_every_exercise(tmp_path: Path) -> None:
         assert not any(n.startswith("seqgrade/solutions") or "__pycache__" in n for n in names)
         assert settings["exercise"] == exercise.name
         assert "download.pytorch.org/whl/cpu" in setup and "seqgrade[" in setup
+        for script in ("setup.sh", "run_autograder"):  # both parse as bash
+            with zipfile.ZipFile(out) as archive:
+                text = archive.read(script).decode()
+            done = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True,
+                                  check=False)
+            assert done.returncode == 0, (exercise.name, script, done.stderr)
 
 
 def test_results_fields_on_a_synthetic_report() -> None:
@@ -133,6 +139,7 @@ def test_results_fields_on_a_synthetic_report() -> None:
     assert "a \\<note\\>" in data["output"]
 
 
+@pytest.mark.slow
 def test_reference_uploaded_as_a_zip_earns_full_marks(tmp_path: Path) -> None:
     """reber end to end: the reference (and its model) uploaded as one zip."""
     root = _root(tmp_path, build_autograder("reber", tmp_path / "ag.zip", leaderboard=True))
@@ -180,6 +187,20 @@ def test_mutant_loses_its_check(tmp_path: Path, exercise: str, mutant: str) -> N
         (reference / "submission" / name).write_bytes((SOLUTIONS / name).read_bytes())
     data, _ = _run(reference)
     assert data["score"] == get_exercise(exercise).max_score
+
+
+@pytest.mark.slow
+def test_reference_notebook_earns_full_marks(tmp_path: Path) -> None:
+    """shifted_targets end to end: the reference uploaded as a notebook."""
+    root = _root(tmp_path, build_autograder("shifted_targets", tmp_path / "ag.zip"))
+    source = (SOLUTIONS / "shifted_targets.py").read_text(encoding="utf-8")
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+            "source": source.splitlines(keepends=True)}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (root / "submission" / "shifted_targets.ipynb").write_text(json.dumps(notebook),
+                                                               encoding="utf-8")
+    data, _ = _run(root)
+    assert data["score"] == get_exercise("shifted_targets").max_score
 
 
 def test_autograder_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -166,8 +166,8 @@ def _gradescope_export(root: Path, good: str, bad: str) -> Path:
     (root / "submission_metadata.yml").write_text(GRADESCOPE_YML, encoding="utf-8")
     (root / "submission_1001").mkdir()
     (root / "submission_1001" / "reber.py").write_text(good, encoding="utf-8")
-    (root / "submission_1002").mkdir()
-    (root / "submission_1002" / "reber.py").write_text(bad, encoding="utf-8")
+    (root / "submission_1002" / "hw" / "src").mkdir(parents=True)  # an uploaded folder
+    (root / "submission_1002" / "hw" / "src" / "reber.py").write_text(bad, encoding="utf-8")
     (root / "submission_1003").mkdir()
     (root / "submission_1003" / "upload.zip").write_bytes(b"PK\x03\x04 corrupt")
     return root

@@ -252,6 +252,17 @@ def _plain(folder: Path, scratch: Path, caps: Caps) -> Ingested:
     return result
 
 
+def _only_folder(path: Path) -> Path:
+    """A folder's only subfolder (repeatedly) when it holds nothing else: an uploaded folder."""
+    while path.is_dir():
+        inside = [p for p in path.iterdir() if not p.name.startswith(".")
+                  and p.name != "__MACOSX"]
+        if len(inside) != 1 or not inside[0].is_dir():
+            break
+        path = inside[0]
+    return path
+
+
 def _gradescope_submitters(folder: Path) -> dict[str, list[dict]]:
     """submission folder name -> its submitters (dicts with name, sid, email)."""
     import yaml
@@ -299,7 +310,7 @@ def _gradescope(folder: Path, scratch: Path, caps: Caps) -> Ingested:
             if len(inner) == 1 and inner[0].is_file() and archive_stem(inner[0].name):
                 _unpack(label, inner[0], scratch, caps, result)
             else:
-                result.entries.append(Entry(label, item))
+                result.entries.append(Entry(label, _only_folder(item)))
     return result
 
 
