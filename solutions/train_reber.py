@@ -21,7 +21,10 @@ def train(quick: bool = False, out_dir: Path | None = None, seed: int = 42) -> d
 
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
-    train_size, epochs = (2_000, 5) if quick else (10_000, 20)
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    # GPU configuration: more strings, bigger batches (the same number of updates or more)
+    train_size, epochs, batch_size = ((2_000, 5, 64) if quick else
+                                      (40_000, 20, 256) if gpu else (10_000, 20, 64))
     x_ids, y = reber.generate_dataset(train_size, rng)
     x_valid_ids, y_valid = reber.generate_dataset(2_000, rng)
     x, x_valid = reber.pad_ids(x_ids), reber.pad_ids(x_valid_ids)
@@ -29,10 +32,10 @@ def train(quick: bool = False, out_dir: Path | None = None, seed: int = 42) -> d
     model.compile(loss="binary_crossentropy",
                   optimizer=keras.optimizers.Adam(learning_rate=0.01),
                   metrics=["accuracy"])
-    device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    device = "GPU" if gpu else "CPU"
     print(f"training on {device}: {train_size} strings, {epochs} epochs")
     started = time.perf_counter()
-    model.fit(x, y, epochs=epochs, batch_size=64, shuffle=True,
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True,
               validation_data=(x_valid, y_valid), verbose=2)
     _, accuracy = model.evaluate(x_valid, y_valid, verbose=0)
     out_dir = Path(out_dir) if out_dir else reber.MODEL_PATH.parent
@@ -40,7 +43,9 @@ def train(quick: bool = False, out_dir: Path | None = None, seed: int = 42) -> d
     path = out_dir / "reber.keras"
     model.save(path)
     result = {"validation_accuracy": float(accuracy), "artifact": str(path), "device": device,
-              "seconds": round(time.perf_counter() - started, 1)}
+              "seconds": round(time.perf_counter() - started, 1), "epochs": epochs,
+              "train_size": train_size, "batch_size": batch_size,
+              "validation_size": len(y_valid)}
     print(result)
     return result
 

@@ -173,6 +173,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     from checkers.engine.registry import get_exercise
 
+    if args.all or not args.exercise:
+        return _train_all(args)
     exercise = get_exercise(args.exercise)
     repository = exercise.solution_path.parent.parent
     if not (repository / "solutions" / "__init__.py").is_file():
@@ -187,6 +189,25 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(f"{exercise.name} has no model to train", file=sys.stderr)
         return EXIT_USAGE
     result = module.train(quick=args.quick, out_dir=Path(args.out_dir) if args.out_dir else None)
+    print(json.dumps(result, indent=2, default=str))
+    return EXIT_OK
+
+
+def _train_all(args: argparse.Namespace) -> int:
+    """``seqgrade train --all``: every reference, each artifact with a training summary."""
+    if not args.all:
+        print("name an exercise, or train them all with --all", file=sys.stderr)
+        return EXIT_USAGE
+    repository = Path(__file__).resolve().parents[2]
+    if not (repository / "solutions" / "train_all.py").is_file():
+        print("seqgrade train needs a checkout of the seqgrade repository (solutions/ is not "
+              "in the installed package)", file=sys.stderr)
+        return EXIT_USAGE
+    if str(repository) not in sys.path:
+        sys.path.insert(0, str(repository))
+    from solutions.train_all import train_all
+
+    result = train_all(quick=args.quick, out_dir=Path(args.out_dir) if args.out_dir else None)
     print(json.dumps(result, indent=2, default=str))
     return EXIT_OK
 
@@ -235,7 +256,11 @@ def install_validate(commands: argparse._SubParsersAction) -> None:
 def install_train(commands: argparse._SubParsersAction) -> None:
     """Register ``seqgrade train``."""
     train = commands.add_parser("train", help="retrain a reference model (GPU when present)")
-    train.add_argument("exercise")
-    train.add_argument("--quick", action="store_true", help="small and fast, for a smoke test")
+    train.add_argument("exercise", nargs="?")
+    train.add_argument("--all", action="store_true",
+                       help="every reference, each artifact with a training summary (.json)")
+    train.add_argument("--quick", action="store_true",
+                       help="small and fast, for a smoke test (with --all: never over the "
+                            "committed references; a temporary folder unless --out-dir)")
     train.add_argument("--out-dir", help="write the artifact here instead of solutions/")
     train.set_defaults(run=_cmd_train)
