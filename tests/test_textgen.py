@@ -292,15 +292,15 @@ def test_checker_lm_never_ends_and_has_one_token_per_char() -> None:
     assert config.get("eos_token_id") is None
 
 
-def test_checker_lm_is_in_a_folder_the_sandbox_never_hides() -> None:
+def test_checker_lm_is_declared_data_the_worker_sees() -> None:
+    from checkers.engine.registry import get_exercise
     from checkers.exercises.textgen.lm import lm_path
-    from checkers.sandbox.isolation import _can_hide, _essential_paths
 
     folder = lm_path()
-    assert folder == ROOT / "checkers" / "exercises" / "textgen" / folder.name
+    assert folder.is_relative_to(ROOT / "checkers")
     assert all(item.stat().st_mode & 0o004 for item in folder.iterdir())  # any uid reads it
-    essential = _essential_paths()
-    assert not _can_hide(folder.parent, essential) and not _can_hide(ROOT, essential)
+    # The worker's view holds only declared data: the checker LM must be declared.
+    assert str(folder) in get_exercise("textgen").data_files
 
 
 def test_reference_generate_with_checker_lm() -> None:

@@ -15,6 +15,12 @@ disk = "512 MiB"       # its private /tmp
 processes = 256
 open_files = 256
 call_timeout = 30      # seconds per call (model-loading checks keep their own, if larger)
+time_budget = 120      # seconds of wall clock for all the checks of one submission
+                       # (default 600); when spent, the remaining checks are not run
+
+[textgen]
+heldout = "private.txt"  # a private held-out text (relative to this file), read by the
+                         # grader only: the submission's worker never sees it
 ```
 """
 
@@ -55,6 +61,8 @@ class ExerciseConfig:
 
     points: dict[str, float] = field(default_factory=dict)
     limits: dict[str, Any] = field(default_factory=dict)
+    # Grading options the section sets (``heldout`` -> options["heldout_path"]).
+    options: dict[str, Any] = field(default_factory=dict)
 
     def apply_points(self, exercise: Exercise) -> Exercise:
         """The exercise with its checks' points replaced."""
@@ -76,13 +84,17 @@ class ExerciseConfig:
                 if not isinstance(value, int | float) or value <= 0:
                     raise ConfigError(f"{where}: expected a positive number of seconds")
                 exercise = dataclasses.replace(exercise, call_timeout=float(value))
+            elif key == "time_budget":
+                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                    raise ConfigError(f"{where}: expected a positive number of seconds")
+                changes["time_budget"] = float(value)
             elif key in _LIMIT_FIELDS:
                 number = parse_size(value, where) if key in _SIZES else value
                 if not isinstance(number, int) or number <= 0:
                     raise ConfigError(f"{where}: expected a positive whole number")
                 changes[_LIMIT_FIELDS[key]] = number
             else:
-                raise ConfigError(f"{where}: unknown limit (known: call_timeout, "
+                raise ConfigError(f"{where}: unknown limit (known: call_timeout, time_budget, "
                                   f"{', '.join(_LIMIT_FIELDS)})")
         return dataclasses.replace(limits, **changes), exercise
 
@@ -125,5 +137,15 @@ def load_config(path: Path) -> dict[str, ExerciseConfig]:
             raise ConfigError(f"{path}: [{name}.points] must map check ids to numbers ≥ 0")
         if not isinstance(limits, dict):
             raise ConfigError(f"{path}: [{name}.limits] must be a table")
-        configs[name] = ExerciseConfig(points=dict(points), limits=dict(limits))
+        options: dict[str, Any] = {}
+        heldout = section.get("heldout")
+        if heldout is not None:
+            if not isinstance(heldout, str) or not heldout:
+                raise ConfigError(f"{path}: [{name}] heldout must be a file name")
+            heldout_path = (Path(path).resolve().parent / heldout).resolve()
+            if not heldout_path.is_file():
+                raise ConfigError(f"{path}: [{name}] heldout: {heldout_path} does not exist")
+            options["heldout_path"] = str(heldout_path)
+        configs[name] = ExerciseConfig(points=dict(points), limits=dict(limits),
+                                       options=options)
     return configs

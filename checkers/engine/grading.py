@@ -75,15 +75,27 @@ def grade_with_runner(
     checks: Sequence[str] | None = None,
     notes: list[str] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
+    time_budget: float | None = None,
 ) -> Report:
-    """Grade with an existing runner (sandboxed or in-process)."""
+    """Grade with an existing runner (sandboxed or in-process).
+
+    ``time_budget`` (seconds of wall clock for the whole submission): calls are cut at
+    what is left of it, and once it is spent the remaining checks are not run (0 points,
+    status ``timeout``, a message saying so).
+    """
     started = time.perf_counter()
     options = dict(options or {})
+    if time_budget is not None:
+        # Context caps every call at what is left (see Context._time_limit).
+        options["deadline"] = time.monotonic() + time_budget
     results = []
     for check in exercise.checks:
         if checks is not None and check.id not in checks:
             continue
-        result = run_check(check, exercise, runner, seed, options)
+        if time_budget is not None and time.monotonic() >= options["deadline"]:
+            result = _not_run(check, time_budget)
+        else:
+            result = run_check(check, exercise, runner, seed, options)
         results.append(result)
         if on_check is not None:
             on_check(result)
@@ -98,6 +110,15 @@ def grade_with_runner(
         grader_version=grader_version(),
         checks=results,
         notes=list(dict.fromkeys(all_notes)),
+    )
+
+
+def _not_run(check: Check, time_budget: float) -> CheckResult:
+    return CheckResult(
+        id=check.id, name=check.name, score=0.0, max_score=float(check.points),
+        status="timeout",
+        feedback=(f"not run: the time budget of your submission ({time_budget:g} s for all "
+                  "checks) was spent before this check; make the slow functions faster"),
     )
 
 
@@ -128,6 +149,19 @@ def _failed_everywhere(exercise: Exercise, label: str, seed: int, message: str,
                   grader_version=grader_version(), checks=results, notes=[message])
 
 
+def declared_data(exercise: Exercise, data_dir: str | None) -> list[str]:
+    """The paths of the exercise's ``data_files`` (names resolved in the data folder)."""
+    paths = []
+    for name in exercise.data_files:
+        path = Path(name)
+        if not path.is_absolute():
+            if not data_dir:
+                continue
+            path = Path(data_dir) / name
+        paths.append(str(path))
+    return paths
+
+
 def grade(
     exercise_name: str,
     path: Path,
@@ -153,6 +187,7 @@ def grade(
         if overrides is not None:
             exercise = overrides.apply_points(exercise)
             limits, exercise = overrides.apply_limits(limits, exercise)
+            options.update(overrides.options)
     path = Path(path)
     label = str(path)
     if exercise.grades == "text":
@@ -164,11 +199,14 @@ def grade(
     env = {str(k): str(v) for k, v in (options.get("worker_env") or {}).items()}
     if options.get("data_dir"):
         env["SEQGRADE_DATA_DIR"] = str(options["data_dir"])
-    runner = SandboxRunner(submission, limits=limits, env=env)
+    runner = SandboxRunner(submission, limits=limits, env=env,
+                           data_paths=declared_data(exercise, options.get("data_dir")))
     try:
         return grade_with_runner(
             exercise, runner, submission_label=label, seed=seed, options=options,
             checks=checks, notes=submission.notes, on_check=on_check,
+            time_budget=(limits.time_budget * float(options.get("timeout_scale", 1.0))
+                         if limits.time_budget else None),
         )
     finally:
         runner.close()

@@ -10,6 +10,7 @@ it into a failed check, never into a crash of the grader.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,10 @@ class Exercise:
     # For text exercises: reads the submission file; raises ValueError with a message
     # for the student when it cannot. Its result reaches checks as ctx.options["answers"].
     read_text: Callable[[Path], Any] | None = None
+    # Data the submission's code reads, made visible (read-only) in the worker, where nothing
+    # else of the machine is: absolute paths, or names of files in the data folder
+    # (``--data-dir``/``SEQGRADE_DATA_DIR``).
+    data_files: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.grades not in ("code", "text"):
@@ -165,7 +170,11 @@ class Context:
     def _time_limit(self, timeout: float | None) -> float:
         """The call's own limit, else the check's, else the exercise's; times the scale."""
         limit = timeout or self.check.call_timeout or self.exercise.call_timeout
-        return limit * float(self.options.get("timeout_scale", 1.0))
+        limit *= float(self.options.get("timeout_scale", 1.0))
+        deadline = self.options.get("deadline")  # the submission's time budget, if any
+        if isinstance(deadline, int | float):
+            limit = max(1.0, min(limit, deadline - time.monotonic()))
+        return limit
 
     def rng(self, *key: object) -> np.random.Generator:
         """A Generator determined by the grading seed, the check id and ``key``."""

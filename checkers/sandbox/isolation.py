@@ -148,7 +148,8 @@ def _private_tmp(libc: ctypes.CDLL, files: dict[Path, bytes], quota_bytes: int) 
     return new_work
 
 
-def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[str]]:
+def isolate(work: Path, hide: list[Path], quota_bytes: int,
+            data: list[Path] | None = None) -> tuple[Path, list[str]]:
     """Isolate this process (see module docstring); returns the work folder and notes.
 
     Must run before the submission is imported. May fork: the caller continues in the
@@ -156,6 +157,9 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[
     """
     notes: list[str] = []
     libc = _libc()
+    if os.environ.get("SEQGRADE_NO_NAMESPACES") == "1":
+        return work, ["not isolated: namespaces switched off (SEQGRADE_NO_NAMESPACES=1); the "
+                      "submission could use the network and see the grader's files"]
     if libc is None or not sys.platform.startswith("linux"):
         return work, ["not isolated: Linux namespaces are unavailable; the submission could "
                       "use the network and see the grader's files"]
@@ -179,21 +183,14 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[
         _mirror_child_exit(child)
     libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
     files = _read_folder(work)
-    essential = _essential_paths()
-    hidden = []
-    for path in hide:
-        if _can_hide(path, essential) and not _mount_tmpfs(libc, str(path), "size=4k",
-                                                            readonly=True):
-            hidden.append(path)
-    read_only = _remount_read_only(libc)
-    if not read_only:
-        notes.append("the file systems could not be made read-only for the submission")
-    if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV, None) != 0:
-        notes.append("/proc still shows the grader's processes")
+    view = "allow-list view (only Python, system libraries and the declared data)"
     try:
-        work = _private_tmp(libc, files, quota_bytes)
-    except OSError as tmp_error:
-        notes.append(f"no private /tmp ({tmp_error}); disk use is limited per file only")
+        work, kept = _enter_new_root(libc, work, files, quota_bytes, data, sandbox_uid)
+        notes.extend(kept)
+    except OSError as root_error:
+        notes.append(f"no allow-list view of the file system ({root_error}); the grader's "
+                     "folders are hidden instead, the rest of the host stays readable")
+        work, view = _deny_list_view(libc, work, files, hide, quota_bytes, notes)
     home = work.parent / "home"
     home.mkdir(exist_ok=True)
     for name, value in (("HOME", home), ("TMPDIR", home), ("KERAS_HOME", home / ".keras"),
@@ -201,8 +198,9 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[
         os.environ[name] = str(value)
     who = "its own user"
     if is_root:
-        for needed in _essential_paths():
-            _open_the_way(libc, needed)
+        if not view.startswith("allow-list"):
+            for needed in _essential_paths():
+                _open_the_way(libc, needed)
         if all(_readable_by_others(p) for p in _essential_paths()):
             for item in [home, work, *work.rglob("*")]:
                 os.chown(item, sandbox_uid, NOBODY)
@@ -216,9 +214,40 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int) -> tuple[Path, list[
             notes.append("running as root with its capabilities: it could undo the mounts")
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     os.chdir(work)
-    notes.append(f"isolated: no network, private /tmp, {len(hidden)} grader folders hidden, "
-                 f"read-only file systems, running as {who}")
+    notes.append(f"isolated: no network, private /tmp, {view}, read-only file systems, "
+                 f"running as {who}")
     return work, notes
+
+
+def _deny_list_view(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], hide: list[Path],
+                    quota_bytes: int, notes: list[str]) -> tuple[Path, str]:
+    """The fallback view: the host's file systems read-only, the grader's folders covered."""
+    essential = _essential_paths()
+    hidden = []
+    for path in hide:
+        if _can_hide(path, essential) and not _mount_tmpfs(libc, str(path), "size=4k",
+                                                            readonly=True):
+            hidden.append(path)
+    if not _remount_read_only(libc):
+        notes.append("the file systems could not be made read-only for the submission")
+    if libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV, None) != 0:
+        notes.append("/proc still shows the grader's processes")
+    try:
+        work = _private_tmp(libc, files, quota_bytes)
+    except OSError as tmp_error:
+        notes.append(f"no private /tmp ({tmp_error}); disk use is limited per file only")
+    return work, f"{len(hidden)} grader folders hidden"
+
+
+def _enter_new_root(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes],
+                    quota_bytes: int, data: list[Path] | None,
+                    sandbox_uid: int) -> tuple[Path, list[str]]:
+    """Build the allow-list root (see :mod:`checkers.sandbox.view`) and move into it."""
+    if os.environ.get("SEQGRADE_NO_ALLOW_LIST") == "1":
+        raise OSError(0, "switched off by SEQGRADE_NO_ALLOW_LIST=1")
+    from checkers.sandbox import view
+
+    return view.enter(libc, work, files, quota_bytes, list(data or []), sandbox_uid)
 
 
 def _open_the_way(libc: ctypes.CDLL, needed: Path) -> None:

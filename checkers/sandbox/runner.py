@@ -72,7 +72,9 @@ class Limits:
     reply_bytes: int = 256 * MiB
     load_timeout: float = 180.0
     max_restarts: int = 25
-    isolate: bool = True  # namespaces, hidden grader folders, unprivileged user
+    isolate: bool = True  # namespaces, allow-list file system, unprivileged user
+    # Wall clock for grading one submission (all its checks); None: no budget.
+    time_budget: float | None = 600.0
 
 
 def _signal_name(number: int) -> str:
@@ -178,8 +180,11 @@ class SandboxRunner:
     notes: list[str] = field(default_factory=list)
     load_error: str | None = None
     import_note: str | None = None
-    # More folders the worker must not see (e.g. an instructor's private held-out data).
+    # More folders the worker must not see where the allow-list view is unavailable.
     extra_hidden: list[str] = field(default_factory=list)
+    # Data files and folders the submission may read (read-only, at their own paths): the
+    # exercise's declared data. Nothing else of the host is in the worker's view.
+    data_paths: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._process: subprocess.Popen | None = None
@@ -238,6 +243,8 @@ class SandboxRunner:
         if self.limits.isolate:
             for folder in self._folders_to_hide():
                 command += ["--hide", str(folder)]
+            for path in self.data_paths:
+                command += ["--data", str(path)]
         else:
             command.append("--no-isolation")
         env = scrubbed_environment(self._root, self.env)

@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--source", type=Path, required=True)
     parser.add_argument("--capture", type=Path, required=True)
     parser.add_argument("--hide", type=Path, action="append", default=[])
+    parser.add_argument("--data", type=Path, action="append", default=[])
     parser.add_argument("--disk-quota", type=int, default=1 << 30)
     parser.add_argument("--no-isolation", action="store_true")
     options = parser.parse_args()
@@ -182,7 +183,7 @@ def main() -> None:
     if not options.no_isolation:
         from checkers.sandbox.isolation import isolate
 
-        work, notes = isolate(work, options.hide, options.disk_quota)
+        work, notes = isolate(work, options.hide, options.disk_quota, options.data)
         source = work / options.source.name
     # The submission's folder is importable (helper modules beside it).
     sys.path.insert(0, str(work))

@@ -45,6 +45,8 @@ from checkers.authoring.trained_model import (
 from checkers.exercises.textgen import ngram
 from checkers.exercises.textgen import oracle as oracle
 from checkers.exercises.textgen.data import load_text, split_text
+from checkers.exercises.textgen.lm import FOLDER_NAME as LM_FOLDER
+from checkers.exercises.textgen.lm_eos import FOLDER_NAME as LM_EOS_FOLDER
 
 MODEL_TIMEOUT = 240.0
 T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
@@ -558,7 +560,7 @@ def check_pretrained(ctx: Context) -> Outcome:
     """generate_with_pretrained: count, prompt + exactly max_new_tokens, seeds."""
     from checkers.exercises.textgen.lm import lm_path
 
-    model = str(lm_path())  # checkers/ is never hidden from the worker
+    model = str(lm_path())  # declared in EXERCISE.data_files: the worker sees it
     cases = [  # prompt, num_return_sequences, max_new_tokens, temperature, top_p
         ("ROMEO:\n", 3, 12, 1.0, 0.95),
         ("First, hear me speak; and then, my lord, the rest.", 2, 8, 0.8, 0.9),
@@ -810,4 +812,8 @@ EXERCISE = Exercise(
     solution_file="textgen.py",
     call_timeout=60.0,
     artifacts=("textgen.keras",),
+    # What the submission reads in the worker: the corpus, and the checker LM that
+    # textgen.pretrained hands to generate_with_pretrained (lm.FOLDER_NAME).
+    data_files=("tinyshakespeare.txt", str(Path(__file__).with_name(LM_FOLDER)),
+                str(Path(__file__).with_name(LM_EOS_FOLDER))),
 )

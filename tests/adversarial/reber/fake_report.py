@@ -1,4 +1,5 @@
 # expect: reber.accuracy reber.long_range
+# may-lose: reber.trained_model
 # Prints a forged perfect report, at import and in every call, and predicts a constant.
 import json
 import sys

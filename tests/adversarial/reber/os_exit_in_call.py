@@ -1,4 +1,5 @@
 # expect: reber.predict_contract reber.accuracy reber.long_range
+# may-lose: reber.trained_model
 import os
 
 
