@@ -35,9 +35,11 @@ def _segments(source: str) -> tuple[str | None, list[tuple[str, str]]]:
     if docstring is not None:
         body = body[1:]
     segments: list[tuple[str, str]] = []
+    # Each statement with the comments above it (from the end of the one before).
+    previous_end = tree.body[0].end_lineno if docstring is not None else 0
     for node in body:
-        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        text = "".join(lines[start - 1:node.end_lineno])
+        text = "".join(lines[previous_end:node.end_lineno]).strip("\n") + "\n"
+        previous_end = node.end_lineno or previous_end
         kind = "function" if isinstance(node, ast.FunctionDef | ast.ClassDef) else "code"
         if kind == "code" and segments and segments[-1][0] == "code":
             segments[-1] = ("code", segments[-1][1] + "\n" + text)
@@ -100,8 +102,11 @@ def _check_cells(exercise: Exercise, target: str) -> list[nbformat.NotebookNode]
 def code_notebook(exercise: Exercise) -> nbformat.NotebookNode:
     """The stub notebook of an exercise graded from code."""
     docstring, segments = _segments(exercise.stub_path.read_text(encoding="utf-8"))
-    cells = [new_markdown_cell(f"# Exercise `{exercise.name}`: {exercise.title}\n\n"
-                               + _markdown(docstring or "")),
+    text = _markdown(docstring or "")
+    first, _, rest = text.partition("\n")
+    heading = (f"# {first}\n{rest}" if first.startswith("Exercise")
+               else f"# Exercise `{exercise.name}`: {exercise.title}\n\n{text}")
+    cells = [new_markdown_cell(heading),
              new_markdown_cell(_how_to(exercise))]
     for kind, text in segments:
         if kind == "function":
