@@ -201,7 +201,8 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int,
         if not view.startswith("allow-list"):
             for needed in _essential_paths():
                 _open_the_way(libc, needed)
-        if all(_readable_by_others(p) for p in _essential_paths()):
+        # In the allow-list view, only what is there matters (the data folder is not).
+        if all(_readable_by_others(p) for p in _essential_paths() if p.exists()):
             for item in [home, work, *work.rglob("*")]:
                 os.chown(item, sandbox_uid, NOBODY)
             os.setgroups([])

@@ -228,6 +228,8 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
     _populate_system(libc, root)
     _populate_etc(root, sandbox_uid)
     _populate_dev(libc, root)
+    # Before the data: declared data under /tmp stays visible on top of it.
+    _tmpfs(libc, root / "tmp", f"size={quota_bytes},mode=1777")
     _populate_grader(libc, root, modules)
     # After the grader's tmpfs, so that data inside the package (the checker LM) shows.
     for path in kept_data:
@@ -239,7 +241,6 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
     (root / "proc").mkdir()
     _check(libc.mount(b"proc", str(root / "proc").encode(), b"proc",
                       MS_NOSUID | MS_NODEV, None), "mounting /proc")
-    _tmpfs(libc, root / "tmp", f"size={quota_bytes},mode=1777")
     new_work = Path("/tmp/work")
     staged = root / "tmp" / "work"
     staged.mkdir()

@@ -1,0 +1,191 @@
+"""The worker's allow-list view: every path it keeps, and nothing else of the host.
+
+A small submission (no TensorFlow: each worker starts in a few seconds) reports what it
+sees from inside the sandbox; the tests check each kept path (Python, system libraries,
+/etc, /dev, /proc, declared data, the private work folder, the worker's own modules) and
+that the rest is absent or read-only. Needs Linux namespaces (root or user namespaces).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from checkers.sandbox.runner import SandboxRunner
+from checkers.sandbox.submission import find_submission
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="the allow-list view needs Linux namespaces")
+
+PROBE = '''
+import os, sys, pathlib
+
+def listing(path):
+    try:
+        return sorted(os.listdir(path))
+    except OSError as error:
+        return f"error: {error.strerror}"
+
+def read(path, size=64):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size).decode("utf-8", "replace")
+    except OSError as error:
+        return f"error: {error.strerror}"
+
+def write(path):
+    try:
+        with open(path, "w") as handle:
+            handle.write("x")
+        return "written"
+    except OSError as error:
+        return f"error: {error.strerror}"
+
+def importable(name):
+    try:
+        __import__(name)
+        return "imported"
+    except ImportError as error:
+        return f"{type(error).__name__}: {error}"
+
+def whoami():
+    import checkers
+    return {"uid": os.getuid(), "cwd": os.getcwd(), "prefix": sys.prefix,
+            "package": os.path.dirname(checkers.__file__), "pid": os.getpid()}
+
+def walk(top):
+    found = []
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if os.path.join(folder, d) not in ("/proc", "/sys", "/dev")]
+        found.extend(os.path.join(folder, f) for f in files)
+    return found
+'''
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory) -> Path:
+    """A host with things the worker must not see, and one declared data file."""
+    root = tmp_path_factory.mktemp("host")
+    (root / "course").mkdir()
+    (root / "course" / "roster.csv").write_text("PLANTED-ROSTER\n")
+    (root / "data").mkdir()
+    (root / "data" / "declared.txt").write_text("declared data\n")
+    (root / "data" / "undeclared.txt").write_text("PLANTED-UNDECLARED\n")
+    (root / "course" / "student").mkdir()
+    (root / "course" / "student" / "probe.py").write_text(PROBE)
+    (root / "course" / "student" / "model.bin").write_bytes(b"weights")
+    (root / "course" / "neighbour.py").write_text("PLANTED-NEIGHBOUR = 1\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def worker(host: Path):
+    runner = SandboxRunner(find_submission(host / "course" / "student" / "probe.py", "x"),
+                           data_paths=[str(host / "data" / "declared.txt")])
+    yield runner
+    runner.close()
+
+
+def call(runner: SandboxRunner, func: str, *args):
+    return runner.call(func, args, {}, timeout=60)
+
+
+def test_the_view_is_the_allow_list(worker) -> None:
+    top = set(call(worker, "listing", "/"))
+    system = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr"}
+    expected = {p for p in system if os.path.lexists(f"/{p}")} | {
+        "etc", "dev", "proc", "sys", "tmp", "var", Path(sys.prefix).parts[1],
+        Path(__file__).resolve().parts[1]}
+    assert top == expected, top
+    for absent in ("/home", "/root/.bashrc", "/etc/shadow", "/etc/hostname", "/mnt", "/opt"):
+        assert str(call(worker, "read", absent)).startswith("error"), absent
+    assert call(worker, "listing", "/home").startswith("error")
+    etc = set(call(worker, "listing", "/etc"))
+    assert etc <= {"ld.so.cache", "ld.so.conf", "ld.so.conf.d", "nsswitch.conf", "localtime",
+                   "timezone", "host.conf", "mime.types", "passwd", "group", "hosts"}, etc
+    passwd = call(worker, "read", "/etc/passwd", 4096)
+    assert "sandbox" in passwd and len(passwd.splitlines()) == 3
+
+
+def test_kept_paths_are_there_and_read_only(worker, host: Path) -> None:
+    me = call(worker, "whoami")
+    assert me["prefix"] == sys.prefix and me["uid"] != 0 and me["pid"] == 1
+    import numpy
+
+    for path in (sys.executable, numpy.__file__, os.__file__, "/etc/ld.so.cache",
+                 str(next(Path("/usr/lib").rglob("libc.so*")))):
+        assert not str(call(worker, "read", path)).startswith("error"), path
+    assert call(worker, "importable", "numpy") == "imported"
+    assert call(worker, "read", str(host / "data" / "declared.txt")) == "declared data\n"
+    for path in (str(Path(sys.prefix) / "x"), "/usr/x", "/etc/x", "/x",
+                 str(host / "data" / "declared.txt")):
+        assert call(worker, "write", path).startswith("error"), path
+    assert sorted(call(worker, "listing", "/dev")) == sorted(
+        ["fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "urandom", "zero"])
+    assert len(call(worker, "read", "/dev/urandom", 16)) > 0
+    assert call(worker, "write", "/dev/null") == "written"
+    assert call(worker, "write", "/dev/shm/x") == "written"
+    assert [p for p in call(worker, "listing", "/proc") if p.isdigit()] == ["1"]
+
+
+def test_the_private_folder_is_writable_and_holds_only_the_submission(worker) -> None:
+    me = call(worker, "whoami")
+    assert me["cwd"] == "/tmp/work"
+    assert [n for n in call(worker, "listing", "/tmp/work") if n != "__pycache__"] == [
+        "model.bin", "probe.py"]
+    # /tmp: the work folder, a home, and the path down to the declared data file.
+    assert set(call(worker, "listing", "/tmp")) <= {"home", "work", "pytest-of-root",
+                                                   *Path(os.environ.get("TMPDIR", "/tmp"))
+                                                   .parts[2:3]}
+    assert call(worker, "write", "/tmp/work/out.txt") == "written"
+    assert call(worker, "write", "/tmp/home/out.txt") == "written"
+
+
+def test_nothing_else_of_the_host_is_reachable(worker, host: Path) -> None:
+    for path in ("course/roster.csv", "course/neighbour.py", "data/undeclared.txt",
+                 "course/student/probe.py"):
+        assert call(worker, "read", str(host / path)).startswith("error"), path
+    files = call(worker, "walk", "/")
+    outside = [f for f in files if not f.startswith(("/usr/", "/tmp/work/", "/tmp/home/",
+                                                     sys.prefix + "/", "/etc/", "/sys/"))]
+    package = call(worker, "whoami")["package"]
+    assert sorted(outside) == sorted(
+        [str(host / "data" / "declared.txt")]
+        + [f"{package}/{name}" for name in
+           ("__init__.py", "sandbox/__init__.py", "sandbox/worker.py", "sandbox/protocol.py",
+            "sandbox/models.py", "sandbox/errors.py", "sandbox/isolation.py",
+            "sandbox/view.py")]), outside
+
+
+def test_the_grader_is_out_of_reach(worker) -> None:
+    for name in ("checkers.engine.grading", "checkers.exercises.reber.checks",
+                 "checkers.exercises.shifted_targets.oracle", "checkers.batch.gradebook",
+                 "solutions.reber", "checkers.sandbox.runner"):
+        assert call(worker, "importable", name).startswith("ModuleNotFoundError"), name
+    assert call(worker, "importable", "checkers.sandbox.protocol") == "imported"
+
+
+def test_declared_data_that_would_show_the_grader_is_refused(host: Path) -> None:
+    from checkers.sandbox.view import grader_package, refused_data
+
+    package = grader_package()
+    assert refused_data(package.parent, [package]) is not None
+    assert refused_data(Path("/"), [package]) is not None
+    assert refused_data(host / "data" / "declared.txt", [package]) is None
+    assert refused_data(package / "exercises" / "textgen", [package]) is None
+
+
+def test_forced_fallback_says_what_is_missing(host: Path) -> None:
+    submission = find_submission(host / "course" / "student" / "probe.py", "x")
+    with SandboxRunner(submission, env={"SEQGRADE_NO_ALLOW_LIST": "1"}) as runner:
+        assert call(runner, "whoami")["uid"] != 0
+        notes = " ".join(runner.notes)
+    assert "no allow-list view" in notes and "rest of the host stays readable" in notes
+    with SandboxRunner(submission, env={"SEQGRADE_NO_NAMESPACES": "1"}) as runner:
+        cwd = call(runner, "whoami")["cwd"]
+        assert "probe.py" in call(runner, "listing", cwd)
+        notes = " ".join(runner.notes)
+    assert "not isolated" in notes and "network" in notes and "not fully isolated" in notes
