@@ -164,6 +164,22 @@ def test_empty_submission_is_a_zero_with_a_message(tmp_path: Path) -> None:
     assert "no .py file" in data["tests"][0]["output"]
 
 
+def test_unsafe_upload_is_a_zero_with_the_reason(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """An uploaded archive that leaves its folder: nothing unpacked, 0 points, the reason."""
+    from checkers.batch.autograder import run
+
+    root = _root(tmp_path, build_autograder("reber", tmp_path / "ag.zip"))
+    with zipfile.ZipFile(root / "submission" / "upload.zip", "w") as upload:
+        upload.writestr("../../escaped.py", "x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(root) == 0
+    data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    validate_results(data)
+    assert data["score"] == 0 and "upload.zip was not graded" in data["tests"][0]["output"]
+    assert not list(tmp_path.rglob("escaped.py"))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise,mutant", [("reber", "corruption_keeps_letter"),
                                              ("shifted_targets", "detector_always_true")])
