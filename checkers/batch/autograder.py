@@ -25,9 +25,12 @@ import time
 import traceback
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checkers.engine.report import CheckResult, Report
+
+if TYPE_CHECKING:
+    from checkers.engine.model import Exercise
 
 CONFIG_NAME = "seqgrade_autograder.json"
 COURSE_NAME = "course.toml"
@@ -37,7 +40,7 @@ CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 # What each exercise needs beyond the grader itself (extras of pyproject.toml).
 EXTRAS: dict[str, tuple[str, ...]] = {
     "reber": ("rnn-cpu",), "dates": ("rnn-cpu",), "shifted_targets": ("rnn-cpu",),
-    "textgen": ("rnn-cpu", "lm"), "qa": ("qa",),
+    "textgen": ("rnn-cpu", "lm"), "qa": ("qa",), "wordgen": ("rnn-cpu",),
 }
 DEFAULT_EXTRAS = ("all-cpu",)  # an exercise from another package: everything
 # Leaderboard columns: (title, check id, metric, order).
@@ -47,6 +50,7 @@ LEADERBOARD: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "dates": (("Exact match (v2)", "dates.v2_accuracy", "exact_match", "desc"),
               ("Exact match (beam)", "dates.beam_search", "exact_match", "desc")),
     "textgen": (("Held-out nats/char", "textgen.heldout_loss", "heldout_loss", "asc"),),
+    "wordgen": (("Held-out nats/token", "wordgen.heldout_loss", "heldout_loss", "asc"),),
 }
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".git")
@@ -64,6 +68,9 @@ def setup_script(extras: tuple[str, ...], exercise: str) -> str:
     if exercise == "textgen":
         prefetch = ('"$VENV/bin/python" -c "from checkers.exercises.textgen.data import '
                     'find_text_file; print(find_text_file())"\n')
+    elif exercise == "wordgen":
+        prefetch = ('"$VENV/bin/python" -c "from checkers.exercises.wordgen.data import '
+                    'load_text; load_text()"\n')
     return f"""#!/usr/bin/env bash
 # seqgrade autograder for `{exercise}`: run once by Gradescope when it builds the image.
 set -euo pipefail
@@ -303,7 +310,8 @@ def run(root: Path) -> int:
     return status
 
 
-def _zero_report(exercise, seed: int, message: str) -> Report:
+def _zero_report(exercise: Exercise, seed: int, message: str) -> Report:
+    """0 on every check, ``message`` as each check's feedback and as the note."""
     from checkers.engine.grading import grader_version
 
     checks = [CheckResult(id=c.id, name=c.name, score=0.0, max_score=float(c.points),
