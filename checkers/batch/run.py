@@ -220,23 +220,24 @@ def _run_locked(exercise: str, folder: Path, db_path: Path, jobs: int, dask: Any
     entries = ingested.entries
     with Gradebook(db_path) as book:
         todo, skipped = plan(entries, book, exercise, settings, resume)
-        summary.total, summary.skipped = len(entries) + len(ingested.rejected), len(skipped)
-        for rejected in ingested.rejected:  # an unreadable archive: that student's error
+        summary.total = len(entries) + len(ingested.rejected)
+        rejects = []  # unreadable archives: each that student's error, never the batch's
+        for rejected in ingested.rejected:
             digest = entry_hash(rejected.path, exercise)
             if resume and book.is_current(exercise, rejected.student, digest, settings):
-                summary.skipped += 1
+                skipped.append(Entry(rejected.student, rejected.path))
                 continue
             task = Task(exercise=exercise, student=rejected.student, path=str(rejected.path),
                         seed=seed, checks=tuple(checks) if checks else None)
-            book.record(student=rejected.student, path=str(rejected.path), content_hash=digest,
-                        settings=settings, status="missing",
-                        report=error_report(task, rejected.message))
-            summary.graded += 1
-            summary.statuses["missing"] += 1
+            rejects.append(TaskResult(student=rejected.student, path=str(rejected.path),
+                                      content_hash=digest, status="missing",
+                                      report=error_report(task, rejected.message).to_dict(),
+                                      host="", error=rejected.message))
+        summary.skipped = len(skipped)
         tasks = [Task(exercise=exercise, student=e.student, path=str(e.path.resolve()),
                       seed=seed, options=dict(options or {}),
                       checks=tuple(checks) if checks else None) for e in todo]
-        reporter.start(len(tasks), len(skipped))
+        reporter.start(len(tasks) + len(rejects), len(skipped))
 
         def record(result: TaskResult) -> None:
             book.record(student=result.student, path=result.path,
@@ -248,6 +249,8 @@ def _run_locked(exercise: str, folder: Path, db_path: Path, jobs: int, dask: Any
             reporter.advance(result)
 
         try:
+            for result in rejects:
+                record(result)
             if dask is not None:
                 run_dask(tasks, dask, record)
             else:
