@@ -5,8 +5,8 @@ gradebook, with the submissions folder inside it; the instructor's home and envi
 hold secrets too. A hostile submission walks the whole file system and the environment and
 puts what it finds in its feedback (exception message and printed output). After
 ``grade``, ``export``, ``report`` and a single ``check``, no secret appears anywhere: the
-gradebook, the exports, the HTML report, the terminal. A positive control (no namespaces,
-where namespaces are unavailable) shows that the search does find them.
+gradebook, the exports, the HTML report, the terminal. A positive control (a worker
+without namespaces, as where they are unavailable) shows that the search finds them.
 """
 
 from __future__ import annotations
