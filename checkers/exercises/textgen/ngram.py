@@ -5,7 +5,8 @@ being graded, what a character n-gram model trained on the same training split s
 there. Passages differ a lot in difficulty from one grading seed to another (the reference
 GRU scores 1.40 to 1.66 nats/char over 30 seeds, a 6-gram 1.45 to 1.73), so a fixed line
 cannot separate the two; the difference on the same passages can (the GRU is better by
-0.047 to 0.093 on every one of those seeds; ``bench/bench_textgen.py`` measures it).
+0.047 to 0.093 on every one of those seeds, where the margin was chosen, and by 0.042 to
+0.104 on 30 more measured after; ``bench/bench_textgen.py --separation`` measures it).
 
 Interpolated Kneser-Ney (Chen & Goodman): the top order uses raw counts, lower orders
 continuation counts (how many distinct characters precede a context), each order discounted
