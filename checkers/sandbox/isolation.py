@@ -5,9 +5,13 @@ into new network, mount and PID namespaces:
 
 - **network**: a fresh namespace has only a loopback interface, down: no connection
   leaves the worker;
-- **mounts**: the grader's folders (reference solutions, tests, other submissions) are
-  covered with empty read-only tmpfs mounts; ``/tmp``, ``/var/tmp`` and ``/dev/shm`` become
-  small private tmpfs mounts, so a disk filler fills only its own quota;
+- **mounts**: the worker moves into an allow-list root (:mod:`checkers.sandbox.view`):
+  Python, the system libraries and the exercise's declared data, read-only; of the
+  grader only the worker's own modules; a small private ``/tmp`` (the quota) holding its
+  copy of the submission. Where that root cannot be built (or with
+  ``SEQGRADE_NO_ALLOW_LIST=1``), the fallback is a deny-list: the grader's folders
+  (reference solutions, tests, other submissions) covered with empty read-only tmpfs
+  mounts, the rest of the host read-only, and a note says so;
 - **PID**: the worker forks once; its child is PID 1 of the namespace, so every process
   the submission starts dies with it (no stray processes, whatever they do);
 - **privileges**: a worker started as root remounts every file system read-only (but its
@@ -19,7 +23,8 @@ into new network, mount and PID namespaces:
   ``no_new_privs`` is set either way.
 
 Where a step is not possible, :func:`isolate` says so in the notes it returns, and the
-report carries the warning: never a silent pass.
+report carries the warning: never a silent pass. ``SEQGRADE_NO_NAMESPACES=1`` in the
+worker's environment forces the case of a machine without namespaces (tests).
 """
 
 from __future__ import annotations
