@@ -294,7 +294,7 @@ def _gradescope(folder: Path, scratch: Path, caps: Caps) -> Ingested:
     for label in names.values():
         counts[label] = counts.get(label, 0) + 1
     for item in sorted(folder.iterdir()):
-        if item.name == GRADESCOPE_METADATA or item.name.startswith("."):
+        if item.name == GRADESCOPE_METADATA or item.name.startswith(".") or item.is_symlink():
             continue
         key = archive_stem(item.name) or item.name
         label = names.get(key, key)
@@ -316,7 +316,7 @@ def _gradescope(folder: Path, scratch: Path, caps: Caps) -> Ingested:
 
 def _canvas_groups(folder: Path) -> dict[str, tuple[str, list[tuple[Path, str]]]] | None:
     """user id -> (name, [(file, original name)]) when every file has Canvas's name form."""
-    files = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    files = [p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_symlink()]
     if not files or any(not p.is_file() for p in files):
         return None
     groups: dict[str, tuple[str, list[tuple[Path, str]]]] = {}
