@@ -189,3 +189,35 @@ def test_forced_fallback_says_what_is_missing(host: Path) -> None:
         assert "probe.py" in call(runner, "listing", cwd)
         notes = " ".join(runner.notes)
     assert "not isolated" in notes and "network" in notes and "not fully isolated" in notes
+
+
+def test_a_course_exercise_package_inside_the_view_is_covered(tmp_path) -> None:
+    shared = tmp_path / "shared"
+    (shared / "course_pkg").mkdir(parents=True)
+    (shared / "course_pkg" / "oracle.py").write_text("SECRET = 1\n")
+    (shared / "single_oracle.py").write_text("SECRET = 2\n")
+    (shared / "public.txt").write_text("public\n")
+    (tmp_path / "student").mkdir()
+    (tmp_path / "student" / "probe.py").write_text(PROBE)
+    runner = SandboxRunner(find_submission(tmp_path / "student" / "probe.py", "x"),
+                           data_paths=[str(shared)],
+                           extra_hidden=[str(shared / "course_pkg"),
+                                         str(shared / "single_oracle.py")])
+    with runner:
+        assert call(runner, "read", str(shared / "public.txt")) == "public\n"
+        assert call(runner, "listing", str(shared / "course_pkg")) == []
+        assert call(runner, "read", str(shared / "single_oracle.py")) == ""
+
+
+def test_course_exercise_packages_are_found_for_covering(tmp_path, monkeypatch) -> None:
+    from checkers.engine import registry
+
+    site = tmp_path / "site"
+    info = site / "vowels_course-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vowels-course\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[seqgrade.exercises]\nvowels = vowels_course\n")
+    plugin = Path(__file__).resolve().parent / "plugin_exercise"
+    monkeypatch.syspath_prepend(str(plugin))
+    monkeypatch.syspath_prepend(str(site))
+    assert str(plugin / "vowels_course") in registry.plugin_folders()

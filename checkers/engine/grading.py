@@ -11,7 +11,7 @@ from typing import Any
 
 from checkers.engine.errors import GraderSetupError, SubmissionError
 from checkers.engine.model import Check, Context, Exercise, Outcome
-from checkers.engine.registry import get_exercise
+from checkers.engine.registry import get_exercise, plugin_folders
 from checkers.engine.report import CheckResult, Report
 from checkers.sandbox.runner import Limits, Runner, SandboxRunner
 from checkers.sandbox.submission import SubmissionNotFound, find_submission
@@ -200,7 +200,8 @@ def grade(
     if options.get("data_dir"):
         env["SEQGRADE_DATA_DIR"] = str(options["data_dir"])
     runner = SandboxRunner(submission, limits=limits, env=env,
-                           data_paths=declared_data(exercise, options.get("data_dir")))
+                           data_paths=declared_data(exercise, options.get("data_dir")),
+                           extra_hidden=plugin_folders())
     try:
         return grade_with_runner(
             exercise, runner, submission_label=label, seed=seed, options=options,

@@ -17,6 +17,7 @@ A built-in name wins over an entry point of the same name.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 from functools import cache, lru_cache
 from importlib import metadata
@@ -74,6 +75,23 @@ def get_exercise(name: str) -> Exercise:
     if exercise.name != name:
         raise GraderSetupError(f"exercise registered as {name!r} calls itself {exercise.name!r}")
     return exercise
+
+
+def plugin_folders() -> list[str]:
+    """The folders of the exercise packages courses install (their checks and oracles):
+    the worker's view covers them, wherever they are installed."""
+    folders = []
+    for point in _entry_points().values():
+        top = point.value.split(":")[0].split(".")[0]
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.submodule_search_locations:
+            folders.extend(str(p) for p in spec.submodule_search_locations)
+        elif spec is not None and spec.origin:
+            folders.append(spec.origin)
+    return folders
 
 
 def available_exercises() -> list[Exercise]:

@@ -154,7 +154,8 @@ def _private_tmp(libc: ctypes.CDLL, files: dict[Path, bytes], quota_bytes: int) 
 
 
 def isolate(work: Path, hide: list[Path], quota_bytes: int,
-            data: list[Path] | None = None) -> tuple[Path, list[str]]:
+            data: list[Path] | None = None,
+            cover: list[Path] | None = None) -> tuple[Path, list[str]]:
     """Isolate this process (see module docstring); returns the work folder and notes.
 
     Must run before the submission is imported. May fork: the caller continues in the
@@ -190,7 +191,8 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int,
     files = _read_folder(work)
     view = "allow-list view (only Python, system libraries and the declared data)"
     try:
-        work, kept = _enter_new_root(libc, work, files, quota_bytes, data, sandbox_uid)
+        work, kept = _enter_new_root(libc, work, files, quota_bytes, data, sandbox_uid,
+                                     cover)
         notes.extend(kept)
     except OSError as root_error:
         notes.append(f"no allow-list view of the file system ({root_error}); the grader's "
@@ -247,13 +249,14 @@ def _deny_list_view(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], hid
 
 def _enter_new_root(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes],
                     quota_bytes: int, data: list[Path] | None,
-                    sandbox_uid: int) -> tuple[Path, list[str]]:
+                    sandbox_uid: int, cover: list[Path] | None = None) -> tuple[Path, list[str]]:
     """Build the allow-list root (see :mod:`checkers.sandbox.view`) and move into it."""
     if os.environ.get("SEQGRADE_NO_ALLOW_LIST") == "1":
         raise OSError(0, "switched off by SEQGRADE_NO_ALLOW_LIST=1")
     from checkers.sandbox import view
 
-    return view.enter(libc, work, files, quota_bytes, list(data or []), sandbox_uid)
+    return view.enter(libc, work, files, quota_bytes, list(data or []), sandbox_uid,
+                      list(cover or []))
 
 
 def _open_the_way(libc: ctypes.CDLL, needed: Path) -> None:

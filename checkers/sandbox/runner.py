@@ -180,7 +180,8 @@ class SandboxRunner:
     notes: list[str] = field(default_factory=list)
     load_error: str | None = None
     import_note: str | None = None
-    # More folders the worker must not see where the allow-list view is unavailable.
+    # More grader folders the worker must not see (exercise packages of courses): covered
+    # in the allow-list view too, should they lie inside what it keeps (site-packages).
     extra_hidden: list[str] = field(default_factory=list)
     # Data files and folders the submission may read (read-only, at their own paths): the
     # exercise's declared data. Nothing else of the host is in the worker's view.
@@ -245,6 +246,8 @@ class SandboxRunner:
                 command += ["--hide", str(folder)]
             for path in self.data_paths:
                 command += ["--data", str(path)]
+            for path in self.extra_hidden:
+                command += ["--cover", str(path)]
         else:
             command.append("--no-isolation")
         env = scrubbed_environment(self._root, self.env)

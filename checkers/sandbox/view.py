@@ -205,11 +205,14 @@ def worker_modules() -> dict[str, bytes]:
 
 
 def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: int,
-          data: list[Path], sandbox_uid: int = NOBODY) -> tuple[Path, list[str]]:
+          data: list[Path], sandbox_uid: int = NOBODY,
+          cover: list[Path] | None = None) -> tuple[Path, list[str]]:
     """Move this process into the allow-list root; returns the new work folder and notes.
 
     ``files`` is the submission's folder read into memory; it is written to ``/tmp/work``.
     ``data`` are the declared data files and folders (bound read-only at their paths).
+    ``cover`` are grader folders (a course's exercise package in site-packages) that an
+    empty read-only tmpfs covers where they fall inside what the root keeps.
     """
     notes: list[str] = []
     modules = worker_modules()
@@ -234,6 +237,14 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
     # After the grader's tmpfs, so that data inside the package (the checker LM) shows.
     for path in kept_data:
         _bind(libc, path, root / path.relative_to("/"))
+    for path in cover or []:
+        inside = root / path.resolve().relative_to("/")
+        if inside.is_dir() and libc.mount(b"tmpfs", str(inside).encode(), b"tmpfs",
+                                         MS_NOSUID | MS_NODEV | MS_RDONLY, b"size=4k") != 0:
+            raise OSError(ctypes.get_errno(), f"covering {path} failed")
+        if inside.is_file():
+            _check(libc.mount(b"/dev/null", str(inside).encode(), None, MS_BIND, None),
+                   f"covering {path}")
     package = root / grader_package().relative_to("/")
     _check(libc.mount(None, str(package).encode(), None,
                       MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None),

@@ -174,6 +174,7 @@ def main() -> None:
     parser.add_argument("--capture", type=Path, required=True)
     parser.add_argument("--hide", type=Path, action="append", default=[])
     parser.add_argument("--data", type=Path, action="append", default=[])
+    parser.add_argument("--cover", type=Path, action="append", default=[])
     parser.add_argument("--disk-quota", type=int, default=1 << 30)
     parser.add_argument("--no-isolation", action="store_true")
     options = parser.parse_args()
@@ -183,7 +184,8 @@ def main() -> None:
     if not options.no_isolation:
         from checkers.sandbox.isolation import isolate
 
-        work, notes = isolate(work, options.hide, options.disk_quota, options.data)
+        work, notes = isolate(work, options.hide, options.disk_quota, options.data,
+                              options.cover)
         source = work / options.source.name
     # The submission's folder is importable (helper modules beside it).
     sys.path.insert(0, str(work))
