@@ -207,9 +207,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--units", type=int)
     parser.add_argument("--dropout", type=float)
+    parser.add_argument("--batch", type=int)
+    parser.add_argument("--lr", type=float)
     args = parser.parse_args(argv)
     changes = {k: v for k, v in (("epochs", args.epochs), ("units", args.units),
-                                 ("dropout", args.dropout)) if v is not None}
+                                 ("dropout", args.dropout), ("batch_size", args.batch),
+                                 ("learning_rate", args.lr)) if v is not None}
     config = None
     if changes:
         base = QUICK_CONFIG if args.quick else CPU_CONFIG

@@ -4,4 +4,4 @@ The engine discovers them (:mod:`checkers.engine.registry`); this file only fixe
 order in which ``seqgrade list`` shows them. A new exercise needs no line here.
 """
 
-DISPLAY_ORDER = ("qa", "reber", "dates", "shifted_targets", "textgen")
+DISPLAY_ORDER = ("qa", "reber", "dates", "shifted_targets", "textgen", "wordgen")

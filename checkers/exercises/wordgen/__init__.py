@@ -1,0 +1,5 @@
+"""Exercise ``wordgen``: see :mod:`.checks`."""
+
+from checkers.exercises.wordgen.checks import EXERCISE
+
+__all__ = ["EXERCISE"]
