@@ -221,3 +221,32 @@ def test_course_exercise_packages_are_found_for_covering(tmp_path, monkeypatch) 
     monkeypatch.syspath_prepend(str(plugin))
     monkeypatch.syspath_prepend(str(site))
     assert str(plugin / "vowels_course") in registry.plugin_folders()
+
+
+def test_every_grader_module_the_worker_imports_is_in_its_root() -> None:
+    """A module the worker imports (even inside a function, after the root is entered)
+    must be one of WORKER_MODULES, or the worker would fail inside its root."""
+    import ast
+
+    from checkers.sandbox.view import WORKER_MODULES, grader_package
+
+    package = grader_package()
+    # The facade (__init__.py) imports the self-check only outside grading
+    # (SEQGRADE_GRADING=1 makes check()/hint() return at once): not checked here.
+    for relative in (m for m in WORKER_MODULES if m.startswith("sandbox/")):
+        tree = ast.parse((package / relative).read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                if not name.startswith("checkers"):
+                    continue
+                parts = name.split(".")[1:]
+                as_module = "/".join(parts) + ".py"
+                as_package = "/".join([*parts, "__init__.py"])
+                is_attribute = "/".join(parts[:-1]) + ".py" in WORKER_MODULES
+                assert (as_module in WORKER_MODULES or as_package in WORKER_MODULES
+                        or is_attribute), f"{relative} imports {name}"
