@@ -183,7 +183,8 @@ def train(quick: bool = False, out_dir: Path | None = None, config: Config | Non
 
     (out_dir / VOCAB_FILE).write_text(json.dumps(vocab) + "\n", encoding="utf-8")
     summary = {"config": asdict(config), "hardware": hardware, "history": history,
-               "best_heldout_loss": best, "heldout_speeches": len(val_seqs),
+               "best_heldout_loss": best, "loss_unit": "nats/token",
+               "heldout_speeches": len(val_seqs),
                "heldout_tokens": int(sum(len(s) - 1 for s in val_seqs)),
                "artifact": artifact.name, "bytes": artifact.stat().st_size,
                "vocab_size": len(vocab), "keras": keras.__version__}

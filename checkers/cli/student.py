@@ -161,9 +161,12 @@ def _artifact_provenance(exercise) -> list[str]:
             data = json.loads(summary.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        if not isinstance(data, dict):  # a JSON artifact itself (wordgen's vocabulary)
+            continue
         line = f"{name}: trained on {data.get('hardware', 'unknown hardware')}"
         if isinstance(data.get("best_heldout_loss"), int | float):
-            line += f", held-out loss {data['best_heldout_loss']:.4f} nats/char at training"
+            unit = data.get("loss_unit", "nats/char")
+            line += f", held-out loss {data['best_heldout_loss']:.4f} {unit} at training"
         lines.append(line)
     return lines
 
