@@ -46,6 +46,8 @@ def main() -> None:
                         "killed cleanly in this earlier --json file")
     parser.add_argument("--json", type=Path, help="write every result to this file")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--with-model", action="store_true",
+                        help="also grade the checks that load or train a model (slow)")
     args = parser.parse_args()
     equivalents = load_equivalents()
     report: dict[str, dict] = {}
@@ -64,7 +66,7 @@ def main() -> None:
         started = time.perf_counter()
         results = []
         for mutant in chosen:
-            result = classify(mutant, equivalents, seed=args.seed)
+            result = classify(mutant, equivalents, seed=args.seed, with_model=args.with_model)
             results.append(result)
             if result.status not in ("killed", "equivalent") or result.collateral:
                 print(f"  {result.status:9} {result.key:45} line {result.line}: {result.change}"
