@@ -171,3 +171,46 @@ def test_training_summaries_beside_fresh_artifacts_only(tmp_path: Path) -> None:
     old.write_bytes(b"model")
     os.utime(old, (started - 100, started - 100))
     assert write_summaries("dates", tmp_path, {}, 1.0, False, started) == []
+
+
+def test_end_token_lm_is_declared_data_the_worker_sees() -> None:
+    from checkers.engine.registry import get_exercise
+    from checkers.exercises.textgen import lm_eos
+
+    folder = lm_eos.lm_eos_path()
+    assert folder.is_relative_to(REPO / "checkers")
+    assert all(item.stat().st_mode & 0o004 for item in folder.iterdir())  # any uid reads it
+    assert str(folder) in get_exercise("textgen").data_files
+
+
+def _namespace(mutant: str | None) -> dict:
+    source = (REPO / "solutions" / "textgen.py").read_text()
+    if mutant:
+        source += "\n" + (REPO / "tests" / "mutants" / "textgen" / f"{mutant}.py").read_text()
+    namespace = {"__file__": str(REPO / "solutions" / "textgen.py"), "__name__": "mutant"}
+    exec(compile(source, f"textgen + {mutant}", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("mutant, lost", [
+    (None, set()),
+    pytest.param("pretrained_min_new_tokens", {"textgen.pretrained_end_token"},
+                 marks=pytest.mark.slow),
+    pytest.param("pretrained_special_tokens_kept", {"textgen.pretrained_end_token"},
+                 marks=pytest.mark.slow),
+    pytest.param("pretrained_temperature_ignored", {"textgen.pretrained_sampling"},
+                 marks=pytest.mark.slow),
+    pytest.param("pretrained_top_p_ignored", {"textgen.pretrained_sampling"},
+                 marks=pytest.mark.slow),
+])
+def test_generate_checks_in_process(mutant: str | None, lost: set[str]) -> None:
+    pytest.importorskip("transformers")
+    from checkers.engine.grading import grade_with_runner
+    from checkers.engine.registry import get_exercise
+    from checkers.sandbox.runner import InProcessRunner
+
+    report = grade_with_runner(get_exercise("textgen"), InProcessRunner(_namespace(mutant)),
+                               submission_label=str(mutant),
+                               checks=("textgen.pretrained_end_token",
+                                       "textgen.pretrained_sampling"))
+    assert {c.id for c in report.checks if c.score < c.max_score} == lost, report.to_json()
