@@ -123,7 +123,8 @@ def test_kept_paths_are_there_and_read_only(worker, host: Path) -> None:
     for path in (str(Path(sys.prefix) / "x"), "/usr/x", "/etc/x", "/x",
                  str(host / "data" / "declared.txt")):
         assert call(worker, "write", path).startswith("error"), path
-    assert sorted(call(worker, "listing", "/dev")) == sorted(
+    devices = [n for n in call(worker, "listing", "/dev") if not n.startswith("nvidia")]
+    assert sorted(devices) == sorted(
         ["fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "urandom", "zero"])
     assert len(call(worker, "read", "/dev/urandom", 16)) > 0
     assert call(worker, "write", "/dev/null") == "written"

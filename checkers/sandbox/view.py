@@ -6,8 +6,9 @@ tmpfs becomes the root (``pivot_root``), holding, at their usual paths:
 - **read-only**: the Python installation and its packages (``sys.prefix``, ``sys.path``),
   the system folders (``/usr`` and its ``/bin``, ``/lib``... links), the few files of
   ``/etc`` that the dynamic loader and the C library read (a ``passwd`` of the sandbox's
-  own), ``/dev/null``-like devices, the CPU topology of ``/sys``, and the data files the
-  exercise declares (:attr:`checkers.engine.model.Exercise.data_files`);
+  own), ``/dev/null``-like devices (and NVIDIA's, where present), the CPU topology of
+  ``/sys`` (its devices and buses where a GPU is present), and the data files the exercise
+  declares (:attr:`checkers.engine.model.Exercise.data_files`);
 - **of the grader, only the worker**: ``checkers/__init__.py`` (the facade, which does
   nothing while grading) and the modules of :data:`WORKER_MODULES`. Checks, oracles,
   rubrics, thresholds and reference solutions are not in the root at all, so importing
@@ -51,6 +52,8 @@ ETC_FILES = ("ld.so.cache", "ld.so.conf", "nsswitch.conf", "localtime", "timezon
 ETC_FOLDERS = ("ld.so.conf.d",)
 DEVICES = ("null", "zero", "full", "random", "urandom")
 SYS_PATHS = ("/sys/devices/system/cpu", "/sys/devices/system/node")
+# Where NVIDIA's device nodes exist, what the CUDA driver reads (not tested without a GPU).
+SYS_PATHS_GPU = ("/sys/devices", "/sys/bus", "/sys/module")
 
 
 def _check(result: int, what: str) -> None:
@@ -156,6 +159,10 @@ def _populate_dev(libc: ctypes.CDLL, root: Path) -> None:
     for name in DEVICES:
         if Path("/dev", name).exists():
             _bind(libc, Path("/dev", name), dev / name, writable=True)
+    # GPUs the worker may use (CUDA_VISIBLE_DEVICES passes through): NVIDIA's device nodes.
+    for node in sorted(Path("/dev").glob("nvidia*")):
+        if not node.is_dir():
+            _bind(libc, node, dev / node.name, writable=True)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, dev / name)
@@ -169,7 +176,8 @@ def _populate_system(libc: ctypes.CDLL, root: Path) -> None:
             os.symlink(os.readlink(source), root / name.lstrip("/"))
         elif source.is_dir():
             _bind(libc, source, root / name.lstrip("/"))
-    for name in SYS_PATHS:
+    gpu = any(Path("/dev").glob("nvidia*"))
+    for name in SYS_PATHS_GPU if gpu else SYS_PATHS:
         if Path(name).is_dir():
             _bind(libc, Path(name), root / name.lstrip("/"))
 
