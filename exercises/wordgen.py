@@ -52,9 +52,11 @@ Conventions the checker relies on
 - Temperatures are > 0. All randomness comes from the ``rng`` / ``seed`` arguments.
 
 Grading (100 points): pad_punctuation 5, tokenize 10, vocab 10, sampling 15, held-out loss
-25 (mean nats per token, the end id included; full marks at <= 5.0, none at >= 6.5;
-counted only when ``token_log_probs`` agrees with ``next_token_probs``), consistency 10,
-generate 15, trained_model 10.
+25 (mean nats per token, the end id included; full marks at or below both 4.70 and 0.05
+under what a Kneser-Ney bigram model of the training speeches scores on the same hidden
+speeches, about 4.61; none at >= 5.6; counted only when ``token_log_probs`` agrees with
+``next_token_probs``), consistency 10, generate 15, trained_model 10. The model above,
+trained for about 12 epochs (Adam, batches of 64), reaches about 4.54.
 """
 
 from __future__ import annotations

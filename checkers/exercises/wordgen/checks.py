@@ -50,7 +50,7 @@ T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
 VOCAB_SIZE = T["vocab_size"]
 # heldout_loss: full marks only `baseline_margin` below this n-gram model of the training
 # speeches on the same hidden speeches (see ngram.py and bench/bench_wordgen.py).
-BASELINE = "bigram_interpolated"
+BASELINE = "bigram_kn"
 assert BASELINE in MODELS
 END_ID = 0
 
