@@ -9,7 +9,8 @@ its own function loses points, *equivalent* when listed in ``bench/mutation_equi
 
 Run: ``python bench/bench_mutation.py [--exercise NAME ...] [--sample N] [--json FILE]``
 (the full run takes about 10 minutes of one core; ``--rerun FILE`` grades again only
-the mutants an earlier ``--json FILE`` did not show killed cleanly).
+the mutants an earlier ``--json FILE`` did not show killed cleanly; the last full run is
+kept in ``bench/mutation_results.json``).
 Prints the score per exercise (killed / non-equivalent mutants), the survivors and the
 collateral losses.
 """
