@@ -2,7 +2,10 @@
 # feedback: no better than an untrained one
 # Saves the model before training it: predict reads reber.keras as it should, but the file
 # holds the initial weights.
-import keras as _keras
+import os as _os
 
-_keras.utils.set_random_seed(3)
-build_model().save(MODEL_PATH)
+if _os.environ.get("SEQGRADE_GRADING") == "1":  # only in the worker's private copy
+    import keras as _keras
+
+    _keras.utils.set_random_seed(3)
+    build_model().save(MODEL_PATH)
