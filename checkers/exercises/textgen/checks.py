@@ -518,14 +518,16 @@ def _codec_wrong(ctx: Context) -> bool:
 def check_generate_text(ctx: Context) -> Outcome:
     """Stateful generation: prompt kept, right length, in vocab, reproducible, stateful."""
     codec_wrong = _codec_wrong(ctx)
-    if codec_wrong:
-        try:
-            return _generate_text_outcome(ctx, lenient=True, codec_wrong=True)
-        except SubmissionError as error:
-            return Outcome.passed(f"not judged: generate_text failed ({error.message[:200]}) "
-                                  "while text_to_ids / ids_to_text are wrong (that costs "
-                                  "textgen.vocab)")
-    return _generate_text_outcome(ctx, lenient=_sampling_wrong(ctx), codec_wrong=False)
+    sampling_wrong = _sampling_wrong(ctx)
+    if not (codec_wrong or sampling_wrong):
+        return _generate_text_outcome(ctx, lenient=False, codec_wrong=False)
+    helpers = ("text_to_ids / ids_to_text are wrong (that costs textgen.vocab)" if codec_wrong
+               else "sample_next_id is wrong (that costs textgen.sampling)")
+    try:
+        return _generate_text_outcome(ctx, lenient=True, codec_wrong=codec_wrong)
+    except SubmissionError as error:
+        return Outcome.passed(f"not judged: generate_text failed ({error.message[:200]}) "
+                              f"while {helpers}")
 
 
 def _generate_text_outcome(ctx: Context, lenient: bool, codec_wrong: bool) -> Outcome:
@@ -568,7 +570,7 @@ def _generate_text_outcome(ctx: Context, lenient: bool, codec_wrong: bool) -> Ou
             if problem:
                 return Outcome.failed(problem)
     except Violation as violation:
-        if codec_wrong:
+        if lenient:
             raise SubmissionError(str(violation)) from None
         return Outcome.failed(str(violation))
     if codec_wrong:
