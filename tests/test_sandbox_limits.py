@@ -51,6 +51,18 @@ def test_a_stalling_submission_is_cut_at_its_budget_and_the_next_grades(tmp_path
     assert report.score == report.max_score, report.to_json()
 
 
+def test_an_import_that_stalls_is_cut_at_the_budget(tmp_path) -> None:
+    config = tmp_path / "course.toml"
+    config.write_text("[shifted_targets.limits]\ntime_budget = 6\n")
+    stalling = tmp_path / "shifted_targets.py"
+    stalling.write_text("import time\ntime.sleep(1000)\n")
+    report = grade("shifted_targets", stalling, checks=CHEAP,
+                   options={"config_path": str(config)})
+    assert report.score == 0.0 and report.duration_s < 30, report.to_json()
+    assert "longer than 6 s (what was left of your submission's time budget of 6 s)" in (
+        report.checks[0].feedback)
+
+
 def test_time_budget_and_heldout_in_the_course_toml(tmp_path) -> None:
     (tmp_path / "private.txt").write_text("a private text\n")
     config = tmp_path / "course.toml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -199,6 +200,9 @@ def grade(
     env = {str(k): str(v) for k, v in (options.get("worker_env") or {}).items()}
     if options.get("data_dir"):
         env["SEQGRADE_DATA_DIR"] = str(options["data_dir"])
+    if limits.time_budget is not None:
+        limits = dataclasses.replace(
+            limits, time_budget=limits.time_budget * float(options.get("timeout_scale", 1.0)))
     runner = SandboxRunner(submission, limits=limits, env=env,
                            data_paths=declared_data(exercise, options.get("data_dir")),
                            extra_hidden=plugin_folders())
@@ -206,8 +210,7 @@ def grade(
         return grade_with_runner(
             exercise, runner, submission_label=label, seed=seed, options=options,
             checks=checks, notes=submission.notes, on_check=on_check,
-            time_budget=(limits.time_budget * float(options.get("timeout_scale", 1.0))
-                         if limits.time_budget else None),
+            time_budget=limits.time_budget,
         )
     finally:
         runner.close()

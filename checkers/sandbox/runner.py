@@ -194,6 +194,7 @@ class SandboxRunner:
         self._replies_fd = -1
         self._next_id = 0
         self._starts = 0
+        self._created = time.monotonic()
         self.output_log: list[str] = []
 
     # -- process management -------------------------------------------------------------
@@ -267,12 +268,19 @@ class SandboxRunner:
         self._requests_fd, self._replies_fd = requests_write, replies_read
         # Asked before the submission is imported, so nothing of it can alter the answer.
         self._collect_isolation_notes()
+        load_timeout = self.limits.load_timeout
+        if self.limits.time_budget is not None:  # the import counts against the budget
+            left = self._created + self.limits.time_budget - time.monotonic()
+            load_timeout = max(1.0, min(load_timeout, left))
         try:
-            reply = self._exchange({"op": "load"}, self.limits.load_timeout, "import")
+            reply = self._exchange({"op": "load"}, load_timeout, "import")
         except CallTimeout:
             self.load_error = (
-                f"importing your file took longer than {self.limits.load_timeout:.0f} s; "
-                "do not train models or run long loops at the top level of the file"
+                f"importing your file took longer than {load_timeout:.0f} s"
+                + (" (what was left of your submission's time budget of "
+                   f"{self.limits.time_budget:g} s)"
+                   if load_timeout < self.limits.load_timeout else "")
+                + "; do not train models or run long loops at the top level of the file"
             )
             return
         except SubmissionError as error:
