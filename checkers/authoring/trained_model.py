@@ -203,7 +203,17 @@ def trained_model_outcome(
     shape_problem: Callable[[list[ModelFile]], str | None],
     probes: Sequence[Probe],
 ) -> Outcome:
-    """The whole ``trained_model`` check (see the module docstring)."""
+    """The whole ``trained_model`` check (see the module docstring).
+
+    The real figures come first: a function that is not implemented or raises fails the
+    check as it does everywhere else (a :class:`SubmissionError` for the engine).
+    """
+    reals = []
+    for probe in probes:
+        try:
+            reals.append(probe.measure(real_caller(ctx)))
+        except Violation as violation:
+            return Outcome.failed(f"{probe.label}: {violation} (see the accuracy checks)")
     try:
         files = model_files(ctx)
     except (SubmissionError, Violation) as error:
@@ -216,11 +226,7 @@ def trained_model_outcome(
     metrics: dict[str, float] = {}
     lines = []
     ablated_call = reinitialised_caller(ctx)
-    for index, probe in enumerate(probes):
-        try:
-            real = probe.measure(real_caller(ctx))
-        except Violation as violation:
-            return Outcome.failed(f"{probe.label}: {violation} (see the accuracy checks)")
+    for index, (probe, real) in enumerate(zip(probes, reals, strict=True)):
         try:
             ablated, note = _ablated(probe, ablated_call)
         except SubmissionError as error:
