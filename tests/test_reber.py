@@ -74,7 +74,7 @@ def test_notebook_submission_is_graded_like_the_script(tmp_path) -> None:
     (tmp_path / "reber.ipynb").write_text(json.dumps(notebook))
     copy_artifacts("reber", tmp_path)
     report = grade_path("reber", tmp_path, checks=["reber.string_to_ids", "reber.accuracy"])
-    assert report.score == report.max_score == 40.0, report.to_json()
+    assert report.score == report.max_score == 35.0, report.to_json()
     assert any("magics" in note for note in report.notes)
 
 
