@@ -199,11 +199,18 @@ def _corrupted_ends(ctx: Context, draws: int = 1000) -> Outcome | None:
 
 
 def _raises(ctx: Context, function: str, *args: object) -> bool:
-    """Whether calling the submission's ``function`` raises an exception."""
+    """Whether the submission's own code raises an exception when ``function`` is called.
+
+    Only an exception the submission raised counts: a file that does not import, a missing
+    or unimplemented function, a crash or a time-out are not a helper's bug, and must never
+    excuse a check from judging (they fail it when it calls the function itself).
+    """
     try:
         ctx.call(function, *args)
+    except SubmissionRaised as error:
+        return not error.raised("NotImplementedError")
     except SubmissionError:
-        return True
+        return False
     return False
 
 
