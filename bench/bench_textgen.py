@@ -55,7 +55,7 @@ def bench_grading(seed: int, data_dir: str) -> dict:
 def bench_calls(data_dir: str) -> dict:
     """Time single calls of the reference's model functions in this process."""
     os.environ["SEQGRADE_DATA_DIR"] = data_dir
-    from checkers.exercises.textgen.data import load_text, split_text
+    from checkers.authoring.shakespeare import load_text, split_text
     from checkers.exercises.textgen.lm import lm_path
     from solutions import textgen as reference
 
@@ -94,8 +94,8 @@ def bench_separation(seeds: int, data_dir: str) -> dict:
     from types import SimpleNamespace
 
     os.environ["SEQGRADE_DATA_DIR"] = data_dir
+    from checkers.authoring.shakespeare import load_text, split_text
     from checkers.exercises.textgen import checks, ngram
-    from checkers.exercises.textgen.data import load_text, split_text
     from solutions import textgen as reference
 
     train = split_text(load_text(data_dir))[0]

@@ -116,7 +116,7 @@ def train(quick: bool = False, out_dir: Path | None = None, config: Config | Non
     import keras
     import tensorflow as tf
 
-    from checkers.exercises.textgen.data import load_text, split_text, vocab_of
+    from checkers.authoring.shakespeare import load_text, split_text, vocab_of
 
     gpu = bool(tf.config.list_physical_devices("GPU"))
     if config is None:
@@ -203,7 +203,7 @@ def train_tiny_gpt2(quick: bool = False, out_dir: Path | None = None,
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from checkers.exercises.textgen.data import load_text, split_text, vocab_of
+    from checkers.authoring.shakespeare import load_text, split_text, vocab_of
 
     torch.manual_seed(seed)
     if not torch.cuda.is_available() and (os.cpu_count() or 1) <= 4:

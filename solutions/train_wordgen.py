@@ -140,7 +140,7 @@ def train(quick: bool = False, out_dir: Path | None = None, config: Config | Non
     import keras
     import tensorflow as tf
 
-    from checkers.exercises.textgen.data import load_text, split_text
+    from checkers.authoring.shakespeare import load_text, split_text
 
     gpu = bool(tf.config.list_physical_devices("GPU"))
     if config is None:

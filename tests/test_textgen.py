@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checkers.authoring import shakespeare as data
 from checkers.engine.grading import grade_with_runner
 from checkers.engine.registry import get_exercise
-from checkers.exercises.textgen import data as data
 from checkers.exercises.textgen import oracle as oracle
 from checkers.sandbox.runner import InProcessRunner
 from exercises import textgen as stub

@@ -66,7 +66,7 @@ def setup_script(extras: tuple[str, ...], exercise: str) -> str:
     spec = f"./{SOURCE_FOLDER}[{','.join(extras)}]" if extras else f"./{SOURCE_FOLDER}"
     prefetch = ""
     if exercise == "textgen":
-        prefetch = ('"$VENV/bin/python" -c "from checkers.exercises.textgen.data import '
+        prefetch = ('"$VENV/bin/python" -c "from checkers.authoring.shakespeare import '
                     'find_text_file; print(find_text_file())"\n')
     elif exercise == "wordgen":
         prefetch = ('"$VENV/bin/python" -c "from checkers.exercises.wordgen.data import '

@@ -35,6 +35,7 @@ from checkers.authoring import (
     linear_credit,
     run_property,
 )
+from checkers.authoring.shakespeare import load_text, split_text
 from checkers.authoring.thresholds import load_thresholds
 from checkers.authoring.trained_model import (
     ModelFile,
@@ -44,7 +45,6 @@ from checkers.authoring.trained_model import (
 )
 from checkers.exercises.textgen import ngram
 from checkers.exercises.textgen import oracle as oracle
-from checkers.exercises.textgen.data import load_text, split_text
 from checkers.exercises.textgen.lm import FOLDER_NAME as LM_FOLDER
 from checkers.exercises.textgen.lm_eos import FOLDER_NAME as LM_EOS_FOLDER
 

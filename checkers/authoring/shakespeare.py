@@ -1,4 +1,4 @@
-"""Tiny Shakespeare for the ``textgen`` exercise: find, download, verify, split.
+"""Tiny Shakespeare, the corpus of the text-generation exercises: find, verify, split.
 
 The text is never shipped with seqgrade. :func:`load_text` looks for it, in order:
 
@@ -21,7 +21,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from checkers.authoring import GraderSetupError
+from checkers.engine.errors import GraderSetupError
 
 FILE_NAME = "tinyshakespeare.txt"
 DEFAULT_URL = (
