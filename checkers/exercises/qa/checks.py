@@ -1,11 +1,14 @@
 """Exercise ``qa``: ten conceptual questions graded by key-point coverage.
 
 The submission is a text file (``answers.md`` with ``## qN`` headings, or YAML/JSON), never
-executed. The engine reads it with :func:`checkers.qa_answers.load_answers` and passes the
-result as ``ctx.options["answers"]`` (``qN`` → text) or the reading error as
+executed. The engine reads it with :func:`checkers.exercises.qa.answers.load_answers` and
+passes the result as ``ctx.options["answers"]`` (``qN`` → text) or the reading error as
 ``ctx.options["answers_error"]``. Each check ``qa.qN`` grades one answer with
-:func:`checkers.qa_scoring.grade_answer`. ``ctx.options["qa_model_path"]`` may name another
-sentence-embedding model folder.
+:func:`checkers.exercises.qa.scoring.grade_answer`. ``ctx.options["qa_model_path"]`` may name
+another sentence-embedding model folder. Metrics: ``similarity_<point>`` and
+``probability_<point>`` per key point, ``confidence`` (probability that the score's band is
+right) and ``needs_review`` (1.0 when the confidence is below the review threshold: the
+instructor sees it in ``seqgrade review``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ def _make_check(question_id: str) -> Callable[[Context], Outcome]:
         text = answers.get(question_id, "") if isinstance(answers, dict) else ""
         result = grade_answer(question_id, text, model_path=ctx.options.get("qa_model_path"))
         metrics = {f"similarity_{p.point.id}": p.similarity for p in result.points}
+        metrics.update({f"probability_{p.point.id}": p.probability for p in result.points})
         metrics["score"] = result.score
+        metrics["confidence"] = result.confidence
+        metrics["needs_review"] = float(result.needs_review)
         return Outcome(result.fraction, result.feedback(), None, metrics)
 
     run.__name__ = f"check_{question_id}"
