@@ -74,27 +74,6 @@ def _check_text(check: CheckResult) -> str:
     return text
 
 
-def to_gradescope(report: Report) -> dict[str, Any]:
-    """Gradescope's ``results.json`` for one submission."""
-    output = "\n".join(report.notes)
-    return {
-        "score": report.score,
-        "execution_time": round(report.duration_s, 2),
-        "output": output,
-        "tests": [
-            {
-                "name": f"{c.id}: {c.name}",
-                "score": c.score,
-                "max_score": c.max_score,
-                "status": "passed" if c.status == "passed" else "failed",
-                "output": _check_text(c),
-                "visibility": "visible",
-            }
-            for c in report.checks
-        ],
-    }
-
-
 def render_text(report: Report, console: Any = None) -> None:
     """Print the report as a rich table (to ``console``, or to stdout)."""
     from rich.console import Console
