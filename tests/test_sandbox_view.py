@@ -138,9 +138,12 @@ def test_the_private_folder_is_writable_and_holds_only_the_submission(worker) ->
     assert [n for n in call(worker, "listing", "/tmp/work") if n != "__pycache__"] == [
         "model.bin", "probe.py"]
     # /tmp: the work folder, a home, and the path down to the declared data file.
+    # (and, when the checkout itself lives under /tmp, the path down to the worker's modules)
+    package = Path(call(worker, "whoami")["package"])
+    under_tmp = package.parts[2:3] if package.parts[1:2] == ("tmp",) else ()
     assert set(call(worker, "listing", "/tmp")) <= {"home", "work", "pytest-of-root",
                                                    *Path(os.environ.get("TMPDIR", "/tmp"))
-                                                   .parts[2:3]}
+                                                   .parts[2:3], *under_tmp}
     assert call(worker, "write", "/tmp/work/out.txt") == "written"
     assert call(worker, "write", "/tmp/home/out.txt") == "written"
 

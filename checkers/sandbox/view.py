@@ -231,7 +231,10 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
         if why:
             notes.append(f"data {path} was not made visible to the submission ({why})")
         else:
-            kept_data.append(path.resolve())
+            # At its real place and at the path the grader was given (which may pass
+            # through a symlink, e.g. a data folder linked into a checkout).
+            kept_data += [(path.resolve(), path.resolve()),
+                          (path.resolve(), Path(os.path.abspath(path)))]
     root = work.parent / ".seqgrade-root"
     _tmpfs(libc, root, "size=8m,mode=755")
     for folder in python_paths():
@@ -243,8 +246,8 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
     _tmpfs(libc, root / "tmp", f"size={quota_bytes},mode=1777")
     _populate_grader(libc, root, modules)
     # After the grader's tmpfs, so that data inside the package (the checker LM) shows.
-    for path in kept_data:
-        _bind(libc, path, root / path.relative_to("/"))
+    for source, target in dict.fromkeys(kept_data):
+        _bind(libc, source, root / target.relative_to("/"))
     for path in cover or []:
         inside = root / path.resolve().relative_to("/")
         if inside.is_dir() and libc.mount(b"tmpfs", str(inside).encode(), b"tmpfs",
