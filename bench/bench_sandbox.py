@@ -9,10 +9,7 @@ call imports TensorFlow and runs a tiny model, as a graded submission does). Pri
 median seconds per submission and the ratio allow-list / deny-list; writes
 ``bench/sandbox_results.json``. Run: ``python bench/bench_sandbox.py [--repeat N]``.
 
-``--stages`` instead times the stages of one sandboxed ``reber``-like submission in the
-allow-list view (the repeated costs a fork server would cut, issue 17): starting the
-worker (process, isolation, a numpy-only import, one call), importing TensorFlow in it,
-loading the reference's Keras model, and one ``predict`` call on 100 strings.
+Where each submission's time goes, stage by stage, is ``bench/bench_stages.py``.
 """
 
 from __future__ import annotations
@@ -38,40 +35,6 @@ SOURCES = {
     ),
 }
 VIEWS = {"allow-list": {}, "deny-list": {"SEQGRADE_NO_ALLOW_LIST": "1"}}
-STAGES_SOURCE = (
-    "import numpy as np\n\n"
-    "def ping():\n    return 1\n\n"
-    "def import_tf():\n    import tensorflow  # noqa: F401\n    return 1\n\n"
-    "def load_model():\n    global MODEL\n    import keras\n"
-    "    MODEL = keras.saving.load_model('reber.keras', compile=False)\n    return 1\n\n"
-    "def predict(n):\n    x = np.zeros((n, 30), dtype='int32')\n"
-    "    return MODEL.predict(x, verbose=0).reshape(-1)\n"
-)
-
-
-def stages(repeat: int) -> dict[str, float]:
-    """Median seconds of each stage of one submission (see the module docstring)."""
-    import shutil
-
-    times: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "submission.py"
-        path.write_text(STAGES_SOURCE)
-        shutil.copy(Path(__file__).resolve().parent.parent / "solutions" / "reber.keras",
-                    Path(folder) / "reber.keras")
-        for _ in range(repeat):
-            started = time.perf_counter()
-            with SandboxRunner(find_submission(path, "x")) as runner:
-                for stage, call in (("start, isolate, import, one call", ("ping", ())),
-                                    ("import tensorflow", ("import_tf", ())),
-                                    ("load the Keras model", ("load_model", ())),
-                                    ("predict 100 strings", ("predict", (100,)))):
-                    runner.call(call[0], call[1], {}, timeout=300)
-                    now = time.perf_counter()
-                    times.setdefault(stage, []).append(now - started)
-                    started = now
-            times.setdefault("close", []).append(time.perf_counter() - started)
-    return {stage: round(statistics.median(t), 3) for stage, t in times.items()}
 
 
 def one_submission(path: Path, env: dict[str, str]) -> float:
@@ -88,17 +51,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", choices=sorted(SOURCES), help="one submission only")
-    parser.add_argument("--stages", action="store_true", help="time the stages instead")
     args = parser.parse_args()
     out = Path(__file__).with_name("sandbox_results.json")
     previous = json.loads(out.read_text()) if out.exists() else {}
-    if args.stages:
-        medians = stages(args.repeat)
-        for stage, seconds in medians.items():
-            print(f"{stage:>34}: {seconds:.3f} s")
-        out.write_text(json.dumps({**previous, "stages_s": {**medians, "repeat": args.repeat}},
-                                  indent=2) + "\n")
-        return
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         for name, source in SOURCES.items():

@@ -96,8 +96,9 @@ def _readable_by_all(folder: Path) -> None:
 def lm_path() -> Path:
     """The folder holding the checker LM (shipped in the package; built on first use if not).
 
-    It lives in ``checkers/``, which the sandbox never hides from the worker, and is made
-    readable by any user id, since the worker runs under an unprivileged one.
+    The exercise declares it as data (``Exercise.data_files``), so the sandbox binds it
+    read-only into the worker's root; it is made readable by any user id, since the worker
+    runs under an unprivileged one.
     """
     folder = Path(__file__).with_name(FOLDER_NAME)
     if not _is_built(folder):
