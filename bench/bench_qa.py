@@ -5,7 +5,7 @@ of issue 13; ``--tune`` trains the judge's head on the tune split.
     python bench/bench_qa.py --tune     # train the head on the tune split, write judge.json
     python bench/bench_qa.py --json out.json
 
-The labelled answers live in ``tests/qa_calibration/*.yaml``. Two sets:
+The labelled answers live in ``tests/qa_calibration/*.yaml``. Three sets:
 
 - ``answers_q*.yaml`` (the first set: correct, partial, padded, mixed, wrong, negated,
   keyword salad, off-topic, copied question): within each kind, answers alternate
@@ -16,6 +16,9 @@ The labelled answers live in ``tests/qa_calibration/*.yaml``. Two sets:
   2 top) and the key points a teacher credits. Written before any tuning and split before
   any design: within each (kind, language) the answers, ordered by the SHA-256 of their
   text, alternate held-out / tune.
+- ``fresh_q*.yaml``: a third split, ``fresh`` (same fields as ``hard_``), written after the
+  held-out split had been looked at three times, from the rubric alone and without running
+  the judge on it; nothing is trained or chosen on it.
 
 Only the tune split is ever used to train or choose anything. Bands of a score out of 10:
 bottom < 2, middle < 7, top ≥ 7 (``checkers.exercises.qa.judge.band``).
@@ -101,16 +104,22 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
     """All labelled answers with their fixed split (see the module docstring)."""
     first: list[dict] = []
     hard: list[dict] = []
+    fresh: list[dict] = []
     for path in sorted(directory.glob("*.yaml")):
-        (hard if path.name.startswith("hard_") else first).extend(yaml.safe_load(path.read_text()))
+        rows = yaml.safe_load(path.read_text())
+        if path.name.startswith("fresh_"):
+            fresh.extend(rows)
+        else:
+            (hard if path.name.startswith("hard_") else first).extend(rows)
     splits: list[str] = []
     per_kind: dict[str, int] = defaultdict(int)
     for row in first:
         splits.append("tune" if per_kind[row["kind"]] % 2 == 0 else "heldout")
         per_kind[row["kind"]] += 1
     splits += _hash_split(hard)
+    splits += ["fresh"] * len(fresh)
     out = []
-    for i, (row, split) in enumerate(zip(first + hard, splits, strict=True)):
+    for i, (row, split) in enumerate(zip(first + hard + fresh, splits, strict=True)):
         q = QUESTION_BY_ID[row["q"]]
         covered = frozenset(f"{q.id}.{c}" for c in row["covered"])
         if not covered <= {p.id for p in q.points}:
