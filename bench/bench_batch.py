@@ -1,11 +1,15 @@
-"""Throughput of batch grading: ``--jobs 1``, ``--jobs 2``, and a Dask ``LocalCluster``.
+"""Throughput of batch grading: ``--jobs 1``, ``--jobs 2`` and (optionally) Dask, per exercise.
 
-``python bench/bench_batch.py [--n 6] [--quick] [--workers 2] [--out FILE]`` builds a class
-folder of ``n`` reber submissions (references and mutants, each a folder with its model),
-grades it into a fresh gradebook three ways and prints submissions per minute, the
-speedup of 2 jobs over 1, and the Dask figure (cluster start-up not counted, printed
-apart). ``--quick`` grades only the checks that need no model (no TensorFlow in the
-workers), which measures the batch machinery rather than the model checks.
+    python bench/bench_batch.py [--exercise reber --exercise dates ...] [--n 8]
+                                [--dask] [--out FILE] [--reports FILE] [--compare FILE]
+
+For each exercise it builds a class folder of ``n`` submissions (every other one the
+reference with its trained files, the rest that exercise's mutants; for ``qa`` the
+reference answers and the blank answers file alternate), grades it into a fresh gradebook
+with ``--jobs 1`` and ``--jobs 2`` and prints submissions per minute and the speedup of two
+jobs over one. The class folder lies at a fixed path, so the reports of two runs (two
+versions of the grader) can be compared: ``--reports`` saves every report without its
+durations, ``--compare`` checks that a run's reports are byte-identical to saved ones.
 """
 
 from __future__ import annotations
@@ -23,77 +27,138 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from checkers.batch.gradebook import Gradebook  # noqa: E402
 from checkers.batch.run import run_batch  # noqa: E402
-from tests.helpers import MUTANTS, SOLUTIONS, all_mutants, build_submission  # noqa: E402
+from checkers.engine.registry import get_exercise  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    EXERCISES,
+    MUTANTS,
+    SOLUTIONS,
+    all_mutants,
+    build_submission,
+    copy_artifacts,
+    grading_options,
+)
 
-QUICK_CHECKS = ["reber.generate_valid", "reber.corrupted", "reber.string_to_ids",
-                "reber.dataset"]
+CLASS_ROOT = Path(tempfile.gettempdir()) / "seqgrade-bench-class"
 
 
-def build_class(root: Path, n: int) -> None:
-    """``n`` submissions: every other one a reference, the rest reber mutants."""
-    mutants = [m for m in all_mutants(MUTANTS) if m.exercise == "reber" and not m.standalone]
+def build_class(root: Path, exercise: str, n: int) -> None:
+    """``n`` submissions of ``exercise``: references and mutants (or answers files)."""
+    shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
+    if get_exercise(exercise).grades == "text":
+        for i in range(n):
+            source = SOLUTIONS / "qa_answers.md" if i % 2 == 0 else EXERCISES / "qa.md"
+            shutil.copy2(source, root / f"student_{i:03d}.md")
+        return
+    # Mutants that stall on purpose (timeouts) or grade only some checks would measure
+    # something else than a class's ordinary submissions.
+    mutants = [m for m in all_mutants(MUTANTS) if m.exercise == exercise and not m.standalone
+               and not m.statuses and m.checks is None]
+    solution = get_exercise(exercise).solution_file
     for i in range(n):
-        if i % 2 == 0:
-            folder = root / f"student_{i:03d}"
+        folder = root / f"student_{i:03d}"
+        if i % 2 == 0 or not mutants:
             folder.mkdir()
-            shutil.copy2(SOLUTIONS / "reber.py", folder / "reber.py")
-            shutil.copy2(SOLUTIONS / "reber.keras", folder / "reber.keras")
+            shutil.copy2(SOLUTIONS / solution, folder / solution)
+            copy_artifacts(exercise, folder)
         else:
             mutant = mutants[(i // 2) % len(mutants)]
-            build_submission(root / ".build", mutant).rename(root / f"student_{i:03d}")
+            build_submission(root / ".build", mutant).rename(folder)
     shutil.rmtree(root / ".build", ignore_errors=True)
 
 
-def timed(label: str, folder: Path, db: Path, checks: list[str] | None, **how) -> dict:
+def reports_of(db: Path, exercise: str) -> dict[str, str]:
+    """Every report of a gradebook as JSON text without durations, by student."""
+    with Gradebook(db) as book:
+        return {row.student: row.report.to_json(with_durations=False)
+                for row in book.rows(exercise)}
+
+
+def timed(exercise: str, label: str, folder: Path, db: Path, **how) -> dict:
     """Grade ``folder`` into a new gradebook; returns the figures of the run."""
     started = time.perf_counter()
-    summary = run_batch("reber", folder, db, checks=checks, **how)
+    summary = run_batch(exercise, folder, db, options=grading_options(), **how)
     elapsed = time.perf_counter() - started
     figures = {"mode": label, "graded": summary.graded, "seconds": round(elapsed, 1),
                "per_minute": round(60.0 * summary.graded / elapsed, 2),
                "statuses": dict(summary.statuses)}
-    print(f"{label:>12}: {summary.graded} submissions in {elapsed:6.1f} s = "
+    print(f"{exercise:>8} {label:>9}: {summary.graded} submissions in {elapsed:6.1f} s = "
           f"{figures['per_minute']:6.2f} per minute  {dict(summary.statuses)}", flush=True)
     return figures
+
+
+def bench_exercise(exercise: str, n: int, dask_workers: int, tmp: Path,
+                   reports: dict[str, dict[str, str]]) -> dict:
+    """jobs 1, jobs 2 (and Dask) on one exercise's class; fills ``reports``."""
+    folder = CLASS_ROOT / exercise
+    build_class(folder, exercise, n)
+    one = timed(exercise, "--jobs 1", folder, tmp / f"{exercise}1.sqlite", jobs=1)
+    two = timed(exercise, "--jobs 2", folder, tmp / f"{exercise}2.sqlite", jobs=2)
+    first = reports_of(tmp / f"{exercise}1.sqlite", exercise)
+    second = reports_of(tmp / f"{exercise}2.sqlite", exercise)
+    result = {"n": n, "runs": [one, two],
+              "speedup_jobs2_over_jobs1": round(two["per_minute"] / one["per_minute"], 2),
+              "jobs1_and_jobs2_reports_identical": first == second}
+    print(f"{exercise:>8} speedup of --jobs 2 over --jobs 1: "
+          f"{result['speedup_jobs2_over_jobs1']:.2f}x; reports identical: "
+          f"{result['jobs1_and_jobs2_reports_identical']}", flush=True)
+    if dask_workers:
+        from dask.distributed import LocalCluster
+
+        started = time.perf_counter()
+        with LocalCluster(n_workers=dask_workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster:
+            startup = time.perf_counter() - started
+            dask = timed(exercise, f"dask x{dask_workers}", folder,
+                         tmp / f"{exercise}d.sqlite", dask=cluster.scheduler_address)
+        dask["cluster_startup_s"] = round(startup, 1)
+        result["runs"].append(dask)
+    reports[exercise] = first
+    return result
+
+
+def compare(saved: dict[str, dict[str, str]], now: dict[str, dict[str, str]]) -> list[str]:
+    """The (exercise, student) pairs whose reports differ from the saved ones."""
+    differ = []
+    for exercise, students in now.items():
+        for student, text in students.items():
+            if saved.get(exercise, {}).get(student) != text:
+                differ.append(f"{exercise}/{student}")
+    return differ
 
 
 def main() -> None:
     """Run the benchmark and print (and optionally save) its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=6, help="submissions in the class")
-    parser.add_argument("--quick", action="store_true", help="only the checks without a model")
-    parser.add_argument("--workers", type=int, default=2, help="Dask LocalCluster workers")
-    parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--exercise", action="append", help="exercise(s); default reber")
+    parser.add_argument("--n", type=int, default=8, help="submissions in each class")
+    parser.add_argument("--dask", type=int, default=0, metavar="WORKERS",
+                        help="also grade on a Dask LocalCluster of this many workers")
     parser.add_argument("--out", help="write the figures as JSON here")
+    parser.add_argument("--reports", help="save the reports (no durations) as JSON here")
+    parser.add_argument("--compare", help="fail unless the reports equal these saved ones")
     args = parser.parse_args()
-    checks = QUICK_CHECKS if args.quick else None
-    results: dict = {"n": args.n, "checks": checks or "all", "cpus": os.cpu_count(),
-                     "load_average_at_start": os.getloadavg(), "python": platform.python_version()}
+    results: dict = {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+                     "python": platform.python_version(), "exercises": {}}
+    reports: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="seqgrade-bench-") as tmp:
-        folder = Path(tmp) / "class"
-        build_class(folder, args.n)
-        one = timed("--jobs 1", folder, Path(tmp) / "jobs1.sqlite", checks, jobs=1)
-        two = timed("--jobs 2", folder, Path(tmp) / "jobs2.sqlite", checks, jobs=2)
-        results["runs"] = [one, two]
-        results["speedup_jobs2_over_jobs1"] = round(two["per_minute"] / one["per_minute"], 2)
-        print(f"speedup of --jobs 2 over --jobs 1: {results['speedup_jobs2_over_jobs1']:.2f}x")
-        if not args.no_dask:
-            from dask.distributed import LocalCluster
-
-            started = time.perf_counter()
-            with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster:
-                startup = time.perf_counter() - started
-                print(f"Dask LocalCluster ({args.workers} workers) started in {startup:.1f} s")
-                dask = timed(f"dask x{args.workers}", folder, Path(tmp) / "dask.sqlite", checks,
-                             dask=cluster.scheduler_address)
-            dask["cluster_startup_s"] = round(startup, 1)
-            results["runs"].append(dask)
+        for exercise in args.exercise or ["reber"]:
+            results["exercises"][exercise] = bench_exercise(exercise, args.n, args.dask,
+                                                            Path(tmp), reports)
     results["load_average_at_end"] = os.getloadavg()
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    if args.reports:
+        Path(args.reports).write_text(json.dumps(reports, indent=1, sort_keys=True) + "\n",
+                                      encoding="utf-8")
+    if args.compare:
+        differ = compare(json.loads(Path(args.compare).read_text(encoding="utf-8")), reports)
+        print("reports identical to the saved ones" if not differ
+              else f"reports differ from the saved ones: {', '.join(differ)}")
+        if differ:
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ def grade(
             limits, time_budget=limits.time_budget * float(options.get("timeout_scale", 1.0)))
     runner = SandboxRunner(submission, limits=limits, env=env,
                            data_paths=declared_data(exercise, options.get("data_dir")),
-                           extra_hidden=plugin_folders())
+                           extra_hidden=plugin_folders(), preload=exercise.worker_imports)
     try:
         return grade_with_runner(
             exercise, runner, submission_label=label, seed=seed, options=options,

@@ -102,6 +102,10 @@ class Exercise:
     # else of the machine is: absolute paths, or names of files in the data folder
     # (``--data-dir``/``SEQGRADE_DATA_DIR``).
     data_files: tuple[str, ...] = ()
+    # Libraries this exercise's submissions typically import (module names): the sandbox's
+    # fork server imports them once, and each worker forked from it has them already.
+    # Only a cost: a submission that imports something else still works.
+    worker_imports: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.grades not in ("code", "text"):

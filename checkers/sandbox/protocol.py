@@ -134,6 +134,24 @@ def encode(value: Any) -> Any:
     raise Unencodable(f"a value of type {type(value).__qualname__} is not plain data")
 
 
+def encode_plain(value: Any, depth: int = 0) -> Any:
+    """``encode(to_plain(value))`` in one pass: the same result, faster on the common case
+    (nested lists, tuples and dicts of exact built-in scalars, as most calls send)."""
+    if depth > MAX_DEPTH:
+        raise Unencodable("the value is nested too deeply")
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is float or kind is bool:
+        return value
+    if kind is list:
+        return [encode_plain(item, depth + 1) for item in value]
+    if kind is tuple:
+        return {"__tuple__": [encode_plain(item, depth + 1) for item in value]}
+    if kind is dict:
+        return {"__dict__": [[encode_plain(k, depth + 1), encode_plain(v, depth + 1)]
+                             for k, v in value.items()]}
+    return encode(to_plain(value, depth))
+
+
 def _generator_from_state(state: Any) -> np.random.Generator:
     if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
         raise ProtocolError("only PCG64 generators can be sent")

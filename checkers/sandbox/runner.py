@@ -33,6 +33,7 @@ from checkers.sandbox.errors import (
     WorkerDied,
     WrongType,
 )
+from checkers.sandbox.forkserver import ForkServer, ForkServerError, discard, fork_server
 from checkers.sandbox.submission import Submission, materialize
 
 try:  # POSIX only: without it (Windows) the self-check still runs; the sandbox has no limits
@@ -170,6 +171,47 @@ def scrubbed_environment(home: Path, extra: Mapping[str, str] | None = None) -> 
     return env
 
 
+class _ForkedProcess:
+    """A worker forked by the fork server: the part of ``subprocess.Popen`` the runner uses.
+
+    The worker is the fork server's child, so its exit status comes from the server.
+    """
+
+    def __init__(self, pid: int, server: ForkServer) -> None:
+        self.pid = pid
+        self.server = server
+        self.returncode: int | None = None
+
+    def _status(self, timeout: float) -> int | None:
+        if self.returncode is None:
+            try:
+                status = self.server.wait_status(self.pid, timeout)
+            except ForkServerError:
+                self.returncode = -signal.SIGKILL  # the server (and so its workers) died
+                return self.returncode
+            if status is not None:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def poll(self) -> int | None:
+        """The exit code if the worker ended (negative: the signal), else None."""
+        return self._status(0.0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the worker to end; ``subprocess.TimeoutExpired`` after ``timeout``."""
+        code = self._status(30.0 if timeout is None else timeout)
+        if code is None:
+            raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout or 30.0)
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL the worker."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 @dataclass
 class SandboxRunner:
     """Runs a submission in a worker subprocess; see the module docstring."""
@@ -186,9 +228,12 @@ class SandboxRunner:
     # Data files and folders the submission may read (read-only, at their own paths): the
     # exercise's declared data. Nothing else of the host is in the worker's view.
     data_paths: list[str] = field(default_factory=list)
+    # Libraries the exercise's submissions import (e.g. tensorflow): the fork server has
+    # them imported already, so a worker forked from it does not pay for them again.
+    preload: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen | _ForkedProcess | None = None
         self._root: Path | None = None
         self._requests_fd = -1
         self._replies_fd = -1
@@ -199,25 +244,21 @@ class SandboxRunner:
 
     # -- process management -------------------------------------------------------------
 
+    def _limit_values(self) -> dict[str, int]:
+        """The worker's resource limits by ``resource`` constant name."""
+        limits = self.limits
+        return {"RLIMIT_AS": limits.memory_bytes, "RLIMIT_CPU": limits.cpu_seconds,
+                "RLIMIT_FSIZE": limits.file_bytes, "RLIMIT_NOFILE": limits.open_files,
+                "RLIMIT_CORE": 0, "RLIMIT_NPROC": limits.processes}
+
     def _apply_limits(self) -> None:
         if resource is None:
             return
-        limits = self.limits
-        for which, value in (
-            (resource.RLIMIT_AS, limits.memory_bytes),
-            (resource.RLIMIT_CPU, limits.cpu_seconds),
-            (resource.RLIMIT_FSIZE, limits.file_bytes),
-            (resource.RLIMIT_NOFILE, limits.open_files),
-            (resource.RLIMIT_CORE, 0),
-        ):
+        for name, value in self._limit_values().items():
             try:
-                resource.setrlimit(which, (value, value))
+                resource.setrlimit(getattr(resource, name), (value, value))
             except (ValueError, OSError):
                 pass
-        try:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-        except (ValueError, OSError):
-            pass
 
     def _start(self) -> None:
         self._starts += 1
@@ -236,36 +277,29 @@ class SandboxRunner:
             return
         requests_read, requests_write = os.pipe()
         replies_read, replies_write = os.pipe()
-        command = [
-            sys.executable, "-I", "-m", "checkers.sandbox.worker",
-            "--requests", str(requests_read), "--replies", str(replies_write),
-            "--source", str(source), "--capture", str(self._root / "output.log"),
-            "--disk-quota", str(self.limits.disk_bytes),
-        ]
-        if self.limits.isolate:
-            for folder in self._folders_to_hide():
-                command += ["--hide", str(folder)]
-            for path in self.data_paths:
-                command += ["--data", str(path)]
-            for path in self.extra_hidden:
-                command += ["--cover", str(path)]
-        else:
-            command.append("--no-isolation")
-        env = scrubbed_environment(self._root, self.env)
-        self._process = subprocess.Popen(
-            command,
-            cwd=work,
-            env=env,
-            pass_fds=(requests_read, replies_write),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=self._apply_limits,
-            start_new_session=True,
-        )
-        os.close(requests_read)
-        os.close(replies_write)
         self._requests_fd, self._replies_fd = requests_write, replies_read
+        config: dict[str, Any] = {
+            "source": str(source), "capture": str(self._root / "output.log"),
+            "disk_quota": self.limits.disk_bytes, "isolate": self.limits.isolate,
+            "hide": [str(f) for f in self._folders_to_hide()] if self.limits.isolate else [],
+            "data": list(self.data_paths), "cover": list(self.extra_hidden),
+        }
+        env = scrubbed_environment(self._root, self.env)
+        try:
+            self._process = self._fork(requests_read, replies_write, config, env, work)
+            if self._process is None:
+                self._process = self._spawn(requests_read, replies_write, config, env, work)
+        finally:
+            os.close(requests_read)
+            os.close(replies_write)
+        if isinstance(self._process, _ForkedProcess):
+            try:
+                protocol.write_message(self._requests_fd, {"start": {
+                    **config, "env": env, "cwd": str(work), "limits": self._limit_values()}})
+            except OSError:
+                self.load_error = f"the sandbox could not start: {self._death_reason()}"
+                self._kill()
+                return
         # Asked before the submission is imported, so nothing of it can alter the answer.
         self._collect_isolation_notes()
         load_timeout = self.limits.load_timeout
@@ -301,6 +335,42 @@ class SandboxRunner:
             + "; functions defined after that point are missing"
         )
         self.notes.append(self.import_note)
+
+    def _fork(self, requests_read: int, replies_write: int, config: dict[str, Any],
+              env: dict[str, str], work: Path) -> _ForkedProcess | None:
+        """A worker forked by this process's fork server (None where there is none)."""
+        server = fork_server(env, self.preload)
+        if server is None:
+            return None
+        try:
+            return _ForkedProcess(server.fork(requests_read, replies_write), server)
+        except ForkServerError:
+            discard(server)
+            return None
+
+    def _spawn(self, requests_read: int, replies_write: int, config: dict[str, Any],
+               env: dict[str, str], work: Path) -> subprocess.Popen:
+        """A worker started as a process of its own (no fork server)."""
+        command = [
+            sys.executable, "-I", "-m", "checkers.sandbox.worker",
+            "--requests", str(requests_read), "--replies", str(replies_write),
+            "--source", config["source"], "--capture", config["capture"],
+            "--disk-quota", str(config["disk_quota"]),
+        ]
+        if config["isolate"]:
+            for folder in config["hide"]:
+                command += ["--hide", folder]
+            for path in config["data"]:
+                command += ["--data", path]
+            for path in config["cover"]:
+                command += ["--cover", path]
+        else:
+            command.append("--no-isolation")
+        return subprocess.Popen(
+            command, cwd=work, env=env, pass_fds=(requests_read, replies_write),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=self._apply_limits, start_new_session=True,
+        )
 
     def _folders_to_hide(self) -> list[Path]:
         """The grader's folders and the submission's neighbours (other submissions)."""
@@ -427,8 +497,8 @@ class SandboxRunner:
         request = {
             "op": "call",
             "func": func,
-            "args": protocol.encode(protocol.to_plain(list(args))),
-            "kwargs": protocol.encode(protocol.to_plain(dict(kwargs))),
+            "args": protocol.encode_plain(list(args)),
+            "kwargs": protocol.encode_plain(dict(kwargs)),
         }
         reply = self._exchange(request, timeout, func)
         if not reply.get("ok"):
@@ -491,12 +561,12 @@ class InProcessRunner:
         if function is None or not callable(function):
             raise error_from_reply(func, {"type": "MissingFunction"}, None)
         # A round trip through the wire format: the submission gets fresh copies.
-        call_args = protocol.decode(protocol.encode(protocol.to_plain(list(args))))
-        call_kwargs = protocol.decode(protocol.encode(protocol.to_plain(dict(kwargs))))
+        call_args = protocol.decode(protocol.encode_plain(list(args)))
+        call_kwargs = protocol.decode(protocol.encode_plain(dict(kwargs)))
         try:
             with _alarm(timeout, func):
                 result = function(*call_args, **call_kwargs)
-            value = protocol.decode(protocol.encode(protocol.to_plain(result)))
+            value = protocol.decode(protocol.encode_plain(result))
         except CallTimeout:
             raise
         except protocol.Unencodable as error:

@@ -1,7 +1,9 @@
 """The worker: a subprocess that imports one submission and runs calls for the grader.
 
-Started by :class:`checkers.runners.SandboxRunner` as ``python -I -m checkers.sandbox.worker
---requests FD --replies FD --source FILE``. It talks only over those two pipes; its
+Started by :class:`checkers.sandbox.runner.SandboxRunner`, either forked by the fork server
+(:mod:`checkers.sandbox.zygote`, which has the heavy libraries imported already; the setup
+arrives as the first message) or as ``python -I -m checkers.sandbox.worker --requests FD
+--replies FD --source FILE ...``. It talks only over those two pipes; its
 stdin is /dev/null and its stdout/stderr go to a capture file, so nothing the submission
 prints can pass for a protocol message. It never decides anything: it returns plain data
 (see :mod:`checkers.sandbox.protocol`) and the grader judges.
@@ -141,7 +143,7 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
                     raise RuntimeError("the submission is not loaded")
                 result, rngs = _call(module, request, source)
                 try:
-                    value = protocol.encode(protocol.to_plain(result))
+                    value = protocol.encode_plain(result)
                 except protocol.Unencodable as error:
                     reply.update(ok=False, error={"type": "Unencodable", "mro": [],
                                                   "message": str(error), "where": ""})
@@ -165,8 +167,83 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
                           "where": ""}})
 
 
+def _apply_limits(limits: dict[str, int]) -> None:
+    """The resource limits the grader asked for (forked workers set their own)."""
+    try:
+        import resource
+    except ImportError:  # not POSIX: no limits
+        return
+    for name, value in limits.items():
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        try:
+            resource.setrlimit(which, (int(value), int(value)))
+        except (ValueError, OSError):
+            pass
+
+
+def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
+    """Set the worker up as ``config`` says (capture, isolation), then serve; never returns.
+
+    ``config`` holds ``source``, ``capture``, ``hide``, ``data``, ``cover``, ``disk_quota``
+    and ``isolate`` (the command line's options, or the first message a forked worker gets).
+    """
+    capture = _Capture(Path(config["capture"]))
+    source = Path(config["source"])
+    work = source.parent
+    notes: list[str] = []
+    if config.get("isolate", True):
+        from checkers.sandbox.isolation import isolate
+
+        work, notes = isolate(work, [Path(p) for p in config.get("hide", [])],
+                              int(config.get("disk_quota", 1 << 30)),
+                              [Path(p) for p in config.get("data", [])],
+                              [Path(p) for p in config.get("cover", [])])
+        source = work / source.name
+    # The submission's folder is importable (helper modules beside it).
+    sys.path.insert(0, str(work))
+    # Agreed between the sandbox (issue 12) and the notebook self-check (issue 15): a
+    # submission may keep ``import checkers`` and ``checkers.check(...)`` from its notebook.
+    # With this variable set, the facade's check()/hint() return None at once and import
+    # nothing (the grader's modules are out of reach here), and model_path() only resolves
+    # a path; ``checkers/__init__.py`` itself must stay importable in the worker.
+    os.environ["SEQGRADE_GRADING"] = "1"
+    serve(requests_fd, replies_fd, source, capture, notes)
+    os._exit(0)
+
+
+def run_forked(requests_fd: int, replies_fd: int) -> None:
+    """A worker forked by the fork server (:mod:`checkers.sandbox.zygote`); never returns.
+
+    Its first message is the setup the command line gives a started worker, plus the
+    environment, working folder and resource limits that ``subprocess`` would have set.
+    Everything the fork server holds besides the two pipes is closed before anything else.
+    """
+    low, high = sorted((requests_fd, replies_fd))
+    os.closerange(3, low)
+    os.closerange(low + 1, high)
+    os.closerange(high + 1, _max_fd())
+    message = protocol.read_message(requests_fd, max_bytes=MAX_REQUEST_BYTES)
+    config = message.get("start")
+    if not isinstance(config, dict):
+        os._exit(2)
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in config.get("env", {}).items()})
+    os.chdir(config["cwd"])
+    _apply_limits(config.get("limits", {}))
+    run(config, requests_fd, replies_fd)
+
+
+def _max_fd() -> int:
+    try:
+        return max(int(os.sysconf("SC_OPEN_MAX")), 1024)
+    except (ValueError, OSError):
+        return 65536
+
+
 def main() -> None:
-    """Entry point of the worker process."""
+    """Entry point of a worker started as a process of its own."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, required=True)
     parser.add_argument("--replies", type=int, required=True)
@@ -178,25 +255,10 @@ def main() -> None:
     parser.add_argument("--disk-quota", type=int, default=1 << 30)
     parser.add_argument("--no-isolation", action="store_true")
     options = parser.parse_args()
-    capture = _Capture(options.capture)
-    work, source = options.source.parent, options.source
-    notes: list[str] = []
-    if not options.no_isolation:
-        from checkers.sandbox.isolation import isolate
-
-        work, notes = isolate(work, options.hide, options.disk_quota, options.data,
-                              options.cover)
-        source = work / options.source.name
-    # The submission's folder is importable (helper modules beside it).
-    sys.path.insert(0, str(work))
-    # Agreed between the sandbox (issue 12) and the notebook self-check (issue 15): a
-    # submission may keep ``import checkers`` and ``checkers.check(...)`` from its notebook.
-    # With this variable set, the facade's check()/hint() return None at once and import
-    # nothing (the grader's modules are out of reach here), and model_path() only resolves
-    # a path; ``checkers/__init__.py`` itself must stay importable in the worker.
-    os.environ["SEQGRADE_GRADING"] = "1"
-    serve(options.requests, options.replies, source, capture, notes)
-    os._exit(0)
+    run({"source": str(options.source), "capture": str(options.capture),
+         "hide": [str(p) for p in options.hide], "data": [str(p) for p in options.data],
+         "cover": [str(p) for p in options.cover], "disk_quota": options.disk_quota,
+         "isolate": not options.no_isolation}, options.requests, options.replies)
 
 
 if __name__ == "__main__":

@@ -513,5 +513,6 @@ EXERCISE = Exercise(
     stub_file="dates.py",
     solution_file="dates.py",
     call_timeout=60.0,
+    worker_imports=("tensorflow", "keras"),
     artifacts=("dates_v1.keras", "dates_v2.keras"),
 )

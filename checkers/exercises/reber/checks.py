@@ -601,5 +601,6 @@ EXERCISE = Exercise(
     stub_file="reber.py",
     solution_file="reber.py",
     call_timeout=20.0,
+    worker_imports=("tensorflow", "keras"),
     artifacts=("reber.keras",),
 )

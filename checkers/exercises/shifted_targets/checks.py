@@ -449,4 +449,5 @@ EXERCISE = Exercise(
     stub_file="shifted_targets.py",
     solution_file="shifted_targets.py",
     call_timeout=60.0,
+    worker_imports=("tensorflow", "keras"),
 )

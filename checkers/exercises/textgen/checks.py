@@ -843,6 +843,8 @@ EXERCISE = Exercise(
     stub_file="textgen.py",
     solution_file="textgen.py",
     call_timeout=60.0,
+    worker_imports=("tensorflow", "keras", "torch", "transformers",
+                    "transformers.models.gpt2.modeling_gpt2"),
     artifacts=("textgen.keras",),
     # What the submission reads in the worker: the corpus, and the checker LM that
     # textgen.pretrained hands to generate_with_pretrained (lm.FOLDER_NAME).

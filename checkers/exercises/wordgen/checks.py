@@ -495,6 +495,7 @@ EXERCISE = Exercise(
     stub_file="wordgen.py",
     solution_file="wordgen.py",
     call_timeout=60.0,
+    worker_imports=("tensorflow", "keras"),
     artifacts=("wordgen.keras", "wordgen_vocab.json"),
     data_files=("tinyshakespeare.txt",),
 )
