@@ -15,6 +15,7 @@ durations, ``--compare`` checks that a run's reports are byte-identical to saved
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import platform
@@ -115,6 +116,12 @@ def bench_exercise(exercise: str, n: int, dask_workers: int, tmp: Path,
                          tmp / f"{exercise}d.sqlite", dask=cluster.scheduler_address)
         dask["cluster_startup_s"] = round(startup, 1)
         result["runs"].append(dask)
+    for student in sorted(set(first) | set(second)):
+        if first.get(student) != second.get(student):
+            print(f"{exercise}/{student}: the reports of --jobs 1 and --jobs 2 differ:")
+            print("".join(difflib.unified_diff(
+                (first.get(student) or "").splitlines(True),
+                (second.get(student) or "").splitlines(True), "jobs 1", "jobs 2")))
     reports[exercise] = first
     return result
 

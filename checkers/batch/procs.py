@@ -64,13 +64,18 @@ def kill_group(pid: int) -> None:
             pass
 
 
+# The command lines of sandbox processes: started workers, and fork servers (whose forked
+# workers share their command line; a fork server's home lies under the pool's scratch).
+SANDBOX_MODULES = ("checkers.sandbox.worker", "checkers.sandbox.zygote")
+
+
 def sandbox_workers_under(scratch: Path) -> list[int]:
-    """Live sandbox worker processes whose files lie under ``scratch``."""
+    """Live sandbox processes (workers, fork servers) whose files lie under ``scratch``."""
     prefix = str(scratch)
     found = []
     for pid in _proc_entries():
         args = _cmdline(pid)
-        if "checkers.sandbox.worker" in args and any(a.startswith(prefix) for a in args):
+        if any(m in args for m in SANDBOX_MODULES) and any(a.startswith(prefix) for a in args):
             found.append(pid)
     return found
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 # seqgrade's own stubs and references: top-level packages beside ``checkers``.
 STUBS_DIR = Path(__file__).resolve().parents[2] / "exercises"
 SOLUTIONS_DIR = Path(__file__).resolve().parents[2] / "solutions"
+# Calls per round trip of Context.call_many.
+CALL_CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,28 @@ class Context:
         This lets a check verify that the submission drew its randomness from ``rng``.
         """
         return self.runner.call_with_rngs(func, args, kwargs, timeout=self._time_limit(timeout))
+
+    def call_many(self, func: str, calls: Iterable[tuple], *,
+                  timeout: float | None = None) -> Iterator[Any]:
+        """``func(*args)`` for each tuple of ``calls`` in order, yielding each value; raises
+        the first call's :class:`SubmissionError` where it happens, as :meth:`call` would.
+
+        The calls travel to the worker :data:`CALL_CHUNK` at a time (one round trip each);
+        a chunk must finish within one call's time limit, so an endless loop is stopped as
+        soon as with :meth:`call`. Meant for many cheap calls (generators, encoders).
+        """
+        batch = getattr(self.runner, "call_many", None)
+        pending = [tuple(args) for args in calls]
+        if batch is None:
+            for args in pending:
+                yield self.call(func, *args, timeout=timeout)
+            return
+        for start in range(0, len(pending), CALL_CHUNK):
+            chunk = [(args, {}) for args in pending[start:start + CALL_CHUNK]]
+            values, error = batch(func, chunk, timeout=self._time_limit(timeout))
+            yield from values
+            if error is not None:
+                raise error
 
     def _time_limit(self, timeout: float | None) -> float:
         """The call's own limit, else the check's, else the exercise's; times the scale."""

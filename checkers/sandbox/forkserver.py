@@ -49,7 +49,8 @@ class ForkServer:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-m", "checkers.sandbox.zygote",
-                 "--control", str(theirs.fileno()), "--preload", ",".join(preload)],
+                 "--control", str(theirs.fileno()), "--preload", ",".join(preload),
+                 "--home", str(self.home)],
                 cwd=self.home, env=environment, pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True)

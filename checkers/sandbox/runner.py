@@ -60,6 +60,16 @@ class Runner(Protocol):
         """Release the worker and its files."""
 
 
+class BatchRunner(Runner, Protocol):
+    """A runner that can also make many calls of one function in one round trip."""
+
+    def call_many(self, func: str, calls: list[tuple[tuple, dict]], *, timeout: float
+                  ) -> tuple[list[Any], SubmissionError | None]:
+        """``func(*args, **kwargs)`` for each pair in order, within ``timeout`` in all: the
+        values up to the first failure, and that failure (None when every call returned).
+        A time-out or a dead worker raises, as :meth:`Runner.call` does."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of a worker process (instructors may override them per exercise)."""
@@ -516,6 +526,28 @@ class SandboxRunner:
     def call(self, func: str, args: tuple, kwargs: dict, *, timeout: float) -> Any:
         """See :class:`Runner`."""
         return self.call_with_rngs(func, args, kwargs, timeout=timeout)[0]
+
+    def call_many(self, func: str, calls: list[tuple[tuple, dict]], *, timeout: float
+                  ) -> tuple[list[Any], SubmissionError | None]:
+        """See :class:`BatchRunner`."""
+        self._ensure_started()
+        request = {
+            "op": "call_many",
+            "func": func,
+            "calls": [[protocol.encode_plain(list(args)), protocol.encode_plain(dict(kwargs))]
+                      for args, kwargs in calls],
+        }
+        reply = self._exchange(request, timeout, func)
+        try:
+            values = [protocol.decode(v) for v in reply.get("values") or []]
+        except protocol.ProtocolError as error:
+            self._kill()
+            raise WorkerDied(f"`{func}` sent a malformed reply: {error}") from None
+        if reply.get("ok"):
+            return values, None
+        error = reply.get("error")
+        return values, error_from_reply(func, error if isinstance(error, dict) else {},
+                                        self.import_note, self.limits)
 
     def close(self) -> None:
         """Ask the worker to exit, then make sure it and its files are gone."""

@@ -150,6 +150,24 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
                 else:
                     reply.update(ok=True, value=value,
                                  rngs=[g.bit_generator.state for g in rngs])
+            elif op == "call_many":
+                # One function called with each (args, kwargs) in turn; the values so far
+                # travel back with the first failure, which ends the batch.
+                if module is None:
+                    raise RuntimeError("the submission is not loaded")
+                values: list[Any] = []
+                reply["values"] = values
+                for args, kwargs in request["calls"]:
+                    result, _ = _call(module, {"func": request["func"], "args": args,
+                                               "kwargs": kwargs}, source)
+                    try:
+                        values.append(protocol.encode_plain(result))
+                    except protocol.Unencodable as error:
+                        reply.update(ok=False, error={"type": "Unencodable", "mro": [],
+                                                      "message": str(error), "where": ""})
+                        break
+                else:
+                    reply["ok"] = True
             else:
                 raise ValueError(f"unknown op {op!r}")
         except _MissingFunction as error:
@@ -201,6 +219,7 @@ def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
                               [Path(p) for p in config.get("data", [])],
                               [Path(p) for p in config.get("cover", [])])
         source = work / source.name
+    _follow_environment()
     # The submission's folder is importable (helper modules beside it).
     sys.path.insert(0, str(work))
     # Agreed between the sandbox (issue 12) and the notebook self-check (issue 15): a
@@ -211,6 +230,18 @@ def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
     os.environ["SEQGRADE_GRADING"] = "1"
     serve(requests_fd, replies_fd, source, capture, notes)
     os._exit(0)
+
+
+def _follow_environment() -> None:
+    """Point what libraries read from the environment at import time at this worker's
+    folders: a forked worker has them imported already (by the fork server, with its own
+    home), a started one may too (the isolation sets HOME, TMPDIR, KERAS_HOME late)."""
+    import tempfile
+
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    keras_config = sys.modules.get("keras.src.backend.config")
+    if keras_config is not None and os.environ.get("KERAS_HOME"):
+        keras_config._KERAS_DIR = os.environ["KERAS_HOME"]
 
 
 def run_forked(requests_fd: int, replies_fd: int) -> None:
@@ -230,6 +261,7 @@ def run_forked(requests_fd: int, replies_fd: int) -> None:
         os._exit(2)
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in config.get("env", {}).items()})
+    sys.argv = [str(Path(__file__))]
     os.chdir(config["cwd"])
     _apply_limits(config.get("limits", {}))
     run(config, requests_fd, replies_fd)

@@ -55,8 +55,10 @@ def _fork_worker(control: socket.socket, requests_fd: int, replies_fd: int) -> i
         try:
             control.close()
             os.setsid()
-            for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+            # The signal handlers of a freshly started interpreter.
+            for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
                 signal.signal(number, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             from checkers.sandbox.worker import run_forked
 
             run_forked(requests_fd, replies_fd)
@@ -147,6 +149,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--control", type=int, required=True)
     parser.add_argument("--preload", default="")
+    # Only read by process hygiene (checkers.batch.procs finds a batch's processes by it).
+    parser.add_argument("--home", default="")
     options = parser.parse_args()
     control = socket.socket(fileno=options.control)
     # Ctrl-C goes to the grader; it closes the socket, and this process follows.

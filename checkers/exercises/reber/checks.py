@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,16 @@ def _generate(ctx: Context, function: str, grammar: str, seed: int) -> str:
     return expect_str(ctx.call(function, GRAMMARS[grammar](), rng), what)
 
 
+def _generate_many(ctx: Context, function: str,
+                   calls: list[tuple[str, int]]) -> Iterator[tuple[str, str]]:
+    """``(grammar, string)`` for each ``(grammar, seed)``, in order: like :func:`_generate`
+    in a loop, with the calls batched (one round trip per chunk)."""
+    results = ctx.call_many(function, [(GRAMMARS[grammar](), np.random.default_rng(seed))
+                                       for grammar, seed in calls])
+    for (grammar, _), value in zip(calls, results, strict=False):
+        yield grammar, expect_str(value, f"{function}({grammar}, rng)")
+
+
 def check_generate_valid(ctx: Context) -> Outcome:
     """Generated strings belong to the grammar they were generated from."""
     def prop(example: tuple[str, int]) -> None:
@@ -106,9 +117,9 @@ def check_generate_coverage(ctx: Context) -> Outcome:
     outer = Counter()
     runs: dict[str, list[int]] = {"S loop of state 2": [], "T loop of state 3": []}
     invalid = 0
-    for index, seed in enumerate(seeds):
-        grammar = "default_reber_grammar" if index % 2 == 0 else "embedded_reber_grammar"
-        s = _generate(ctx, "generate_string", grammar, int(seed))
+    calls = [("default_reber_grammar" if index % 2 == 0 else "embedded_reber_grammar",
+              int(seed)) for index, seed in enumerate(seeds)]
+    for grammar, s in _generate_many(ctx, "generate_string", calls):
         # Invalid strings cost reber.generate_valid; coverage is read from the valid ones.
         if grammar == "embedded_reber_grammar":
             if not oracle.is_embedded_reber(s):
@@ -184,8 +195,8 @@ def _corrupted_ends(ctx: Context, draws: int = 1000) -> Outcome | None:
     """
     seeds = ctx.rng("corrupted-ends").integers(0, 2**32 - 1, size=draws)
     first = last = 0
-    for seed in seeds:
-        s = _generate(ctx, "generate_corrupted_string", "embedded_reber_grammar", int(seed))
+    calls = [("embedded_reber_grammar", int(seed)) for seed in seeds]
+    for _, s in _generate_many(ctx, "generate_corrupted_string", calls):
         first += not s.startswith("B")
         last += not s.endswith("E")
     if first and last:
