@@ -131,6 +131,24 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
     return out
 
 
+def generated_rows(seed: int = 0, start: int = 100_000) -> list[Labelled]:
+    """One-sentence answers generated from the rubric (:mod:`bench.qa.pairs`): a paraphrase
+    or terse rewrite of a statement covers its point; a negation, role swap, wrong number or
+    made-up mechanism covers nothing. Split ``generated``; no labelled answer is involved."""
+    from bench.qa.pairs import generate
+
+    out: list[Labelled] = []
+    seen: set[tuple[str, str]] = set()
+    for pair in generate(seed):
+        if pair.kind in ("other_point", "off_topic") or (pair.question, pair.text) in seen:
+            continue
+        seen.add((pair.question, pair.text))
+        covered = frozenset({pair.point} if pair.entail else ())
+        out.append(Labelled(start + len(out), pair.question, f"generated_{pair.kind}",
+                            pair.text, covered, "generated"))
+    return out
+
+
 def readings(rows: list[Labelled], cache: Path | None = None) -> dict[int, judge.Reading]:
     """The judge's reading of every row (optionally kept in a pickle keyed by the texts)."""
     store: dict[str, judge.Reading] = {}
@@ -219,8 +237,10 @@ def _meets(name: str, value: float) -> bool:
     return value >= float(name.rsplit(">=", 1)[1])
 
 
-def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading]) -> judge.Head:
-    """Train the logistic head on the tune rows' (answer, point) pairs (ridge, Newton)."""
+def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading],
+             pair: bool = True) -> judge.Head:
+    """Train the logistic head on the tune rows' (answer, point) pairs (ridge, Newton);
+    ``pair``: English points also read the pair head's (entail, refute)."""
     weights = {}
     for english in (True, False):
         X, y = [], []
@@ -230,7 +250,8 @@ def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading]) -> judge.Hea
                 continue
             for j in reading.points:
                 X.append(judge.Head.features(j.support, j.contra, j.overlap, english,
-                                             judge.elsewhere(reading, j.point.id)))
+                                             judge.elsewhere(reading, j.point.id),
+                                             (j.entail, j.refute) if pair else None))
                 y.append(float(j.point.id in r.covered))
         weights[english] = _logistic(np.array(X), np.array(y))
     head = judge.Head(tuple(weights[True]), tuple(weights[False]))
@@ -243,6 +264,22 @@ def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading]) -> judge.Hea
     head = replace(head, other_margin=best[2], english_margin=best[3], english_floor=best[4],
                    other_floor=best[5])
     return _choose_review_threshold(rows, reads, head)
+
+
+def cross_validate(rows: list[Labelled], reads: dict[int, judge.Reading], pair: bool,
+                   folds: int = 5, seed: int = 0, extra: list[Labelled] = ()) -> float:
+    """Band QWK of the head fitted on the other folds (tune rows only; folds drawn with
+    ``seed``): how well a head of this design carries over to answers it was not fitted on."""
+    order = np.random.default_rng(seed).permutation(len(rows))
+    want, got = [], []
+    for f in range(folds):
+        test = [rows[i] for i in order[f::folds]]
+        train = [r for r in rows if r not in test] + list(extra)
+        head = fit_head(train, reads, pair)
+        for r in test:
+            want.append(r.grade)
+            got.append(judge.band(grade_reading(r.question, reads[r.index], head).score))
+    return quadratic_weighted_kappa(want, got, 3)
 
 
 def _logistic(X: np.ndarray, y: np.ndarray, iterations: int = 50) -> list[float]:
@@ -273,10 +310,13 @@ def _choose_review_threshold(rows: list[Labelled], reads: dict[int, judge.Readin
     return replace(head, review_below=best[1] or 0.7)
 
 
-def write_head(head: judge.Head, n_tune: int) -> None:
+def write_head(head: judge.Head, n_tune: int, n_generated: int = 0) -> None:
     """Write ``judge.json``."""
+    how = (f" and {n_generated} one-sentence answers generated from the rubric (--generated)"
+           if n_generated else "")
     data = {
-        "_comment": (f"Trained by bench/bench_qa.py --tune on the tune split ({n_tune} answers);"
+        "_comment": (f"Trained by bench/bench_qa.py --tune on the tune split ({n_tune} answers)"
+                     f"{how};"
                      " features: support, contra, max(0, support-contra),"
                      " contradiction elsewhere [, overlap (English)], bias."),
         "english": list(head.english), "other": list(head.other),
@@ -325,21 +365,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--cache", type=Path, help="keep the judge's readings in this pickle")
     parser.add_argument("--no-timing", action="store_true", help="skip the one-file timing")
-    parser.add_argument("--only", choices=("tune", "held-out"),
+    parser.add_argument("--cv", action="store_true",
+                        help="5-fold cross-validation of the head on the tune split, with and "
+                        "without the pair head's features (design choices are made on this)")
+    parser.add_argument("--generated", action="store_true",
+                        help="with --tune / --cv: also fit on one-sentence answers generated "
+                        "from the rubric (bench/qa/pairs.py)")
+    parser.add_argument("--only", choices=("tune", "held-out", "fresh"),
                         help="report one split only (design work looks at tune only)")
     args = parser.parse_args(argv)
     rows = load_calibration()
     tune_rows = [r for r in rows if r.split == "tune"]
     held = [r for r in rows if r.split == "heldout"]
-    print(f"labelled answers: {len(rows)}; tune {len(tune_rows)}, held-out {len(held)}")
+    fresh = [r for r in rows if r.split == "fresh"]
+    print(f"labelled answers: {len(rows)}; tune {len(tune_rows)}, held-out {len(held)}, "
+          f"fresh {len(fresh)}")
+    extra = generated_rows() if args.generated else []
+    if args.cv:
+        reads = readings(tune_rows + extra, args.cache)
+        pair = judge.pairhead.load_pair_head() is not None
+        for use in ([], extra) if extra else ([],):
+            qwks = [cross_validate(tune_rows, reads, pair, seed=s, extra=use) for s in range(3)]
+            print(f"tune 5-fold CV band QWK (pair head {'on' if pair else 'off'}, "
+                  f"{len(use)} generated answers added to each training fold): "
+                  + " ".join(f"{q:.3f}" for q in qwks) + f"  mean {np.mean(qwks):.3f}")
+        return 0
     if args.tune:
-        reads = readings(tune_rows, args.cache)
-        head = fit_head(tune_rows, reads)
-        write_head(head, len(tune_rows))
+        reads = readings(tune_rows + extra, args.cache)
+        head = fit_head(tune_rows + extra, reads, judge.pairhead.load_pair_head() is not None)
+        write_head(head, len(tune_rows), len(extra))
         print(f"wrote {judge.HEAD_FILE.relative_to(ROOT)}: {head}")
     head = judge.load_head()
     results: dict[str, object] = {}
-    for name, subset in (("tune", tune_rows), ("held-out", held)):
+    for name, subset in (("tune", tune_rows), ("held-out", held), ("fresh", fresh)):
         if args.only and name != args.only:
             continue
         results[name] = evaluate(subset, readings(subset, args.cache), head)
