@@ -4,12 +4,13 @@
                                 [--dask] [--out FILE] [--reports FILE] [--compare FILE]
 
 For each exercise it builds a class folder of ``n`` submissions (every other one the
-reference with its trained files, the rest that exercise's mutants; for ``qa`` the
-reference answers and the blank answers file alternate), grades it into a fresh gradebook
-with ``--jobs 1`` and ``--jobs 2`` and prints submissions per minute and the speedup of two
-jobs over one. The class folder lies at a fixed path, so the reports of two runs (two
-versions of the grader) can be compared: ``--reports`` saves every report without its
-durations, ``--compare`` checks that a run's reports are byte-identical to saved ones.
+reference with its trained files, the rest that exercise's mutants; for ``qa`` answers
+files put together from the labelled answers of ``tests/qa_calibration``), grades it
+into a fresh gradebook with ``--jobs 1`` and ``--jobs 2`` and prints submissions per
+minute and the speedup of two jobs over one. The class folder lies at a fixed path, so
+the reports of two runs (two versions of the grader) can be compared: ``--reports`` saves
+every report without its durations, ``--compare`` checks that a run's reports are
+byte-identical to saved ones.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ import difflib
 import json
 import os
 import platform
+import random
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,7 +36,6 @@ from checkers.batch.gradebook import Gradebook  # noqa: E402
 from checkers.batch.run import run_batch  # noqa: E402
 from checkers.engine.registry import get_exercise  # noqa: E402
 from tests.helpers import (  # noqa: E402
-    EXERCISES,
     MUTANTS,
     SOLUTIONS,
     all_mutants,
@@ -41,6 +44,7 @@ from tests.helpers import (  # noqa: E402
     grading_options,
 )
 
+CALIBRATION = ROOT / "tests" / "qa_calibration"
 CLASS_ROOT = Path(tempfile.gettempdir()) / "seqgrade-bench-class"
 
 
@@ -50,8 +54,7 @@ def build_class(root: Path, exercise: str, n: int) -> None:
     root.mkdir(parents=True)
     if get_exercise(exercise).grades == "text":
         for i in range(n):
-            source = SOLUTIONS / "qa_answers.md" if i % 2 == 0 else EXERCISES / "qa.md"
-            shutil.copy2(source, root / f"student_{i:03d}.md")
+            (root / f"student_{i:03d}.md").write_text(_answers_file(i), encoding="utf-8")
         return
     # Mutants that stall on purpose (timeouts) or grade only some checks would measure
     # something else than a class's ordinary submissions.
@@ -68,6 +71,18 @@ def build_class(root: Path, exercise: str, n: int) -> None:
             mutant = mutants[(i // 2) % len(mutants)]
             build_submission(root / ".build", mutant).rename(folder)
     shutil.rmtree(root / ".build", ignore_errors=True)
+
+
+def _answers_file(index: int) -> str:
+    """A ``qa`` answers file: for each question one labelled answer of the first calibration
+    set (correct, partial, wrong, ... in English), drawn with ``index`` as the seed."""
+    answers: dict[str, list[str]] = {}
+    for path in sorted(CALIBRATION.glob("answers_q*.yaml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            answers.setdefault(item["q"], []).append(item["text"])
+    rng = random.Random(index)
+    return "".join(f"## {q}\n\n{rng.choice(texts)}\n\n"
+                   for q, texts in sorted(answers.items(), key=lambda kv: int(kv[0][1:])))
 
 
 def reports_of(db: Path, exercise: str) -> dict[str, str]:

@@ -1,21 +1,23 @@
-"""Where one submission's grading time goes, stage by stage, for every exercise.
+"""Where one submission's grading time goes, stage by stage, for every exercise, with
+workers started as fresh interpreters (``started``, as before issue 17) and forked from
+the fork server (``forked``, the default since).
 
 ``python bench/bench_stages.py [--exercises reber dates ...] [--repeat 3] [--out FILE]``
-prints, per exercise, the cost of each stage of grading its reference submission:
+prints, per exercise and for both ways of starting a worker:
 
-- ``interpreter``: starting ``python -I`` (what every worker pays);
 - ``worker``: a sandboxed worker answering its first call on a one-line submission,
-  without isolation, and ``isolation``: the extra cost of the isolated view;
-- ``imports``: importing the libraries the reference imports (TensorFlow/Keras; torch
-  and transformers for ``textgen``), in a fresh interpreter;
+  without isolation, and ``isolation``: the extra cost of the isolated view (shared by
+  every exercise; ``fork_server_start`` is the one-off start of a server, not counted);
+- ``imports``: importing the libraries the exercise's submissions import (TensorFlow and
+  Keras; torch and transformers for ``textgen``) inside a worker: what every started
+  worker pays, and what a forked worker still pays beyond its server's preload;
 - ``model_load``: loading the reference's trained artifacts (after the imports);
 - ``grade``: grading the reference end to end in the sandbox (what ``seqgrade check``
-  costs), and ``checks``: what remains of it after the stages above (the checks' own work,
-  the calls and the protocol);
+  costs; a forked run after a first one has started the server), and ``checks``: what
+  remains of it after the stages above (the checks' own work, the calls, the protocol);
 - ``report``: rendering the report as JSON.
 
-Medians over ``--repeat`` runs, in seconds; the shares of ``grade`` are printed too, so a
-change in the repeated costs (worker start, imports, model load) shows as a ratio.
+Medians over ``--repeat`` runs, in seconds; the shares of ``grade`` are printed too.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from checkers.engine.grading import grade  # noqa: E402
 from checkers.engine.registry import get_exercise  # noqa: E402
+from checkers.sandbox import forkserver  # noqa: E402
 from checkers.sandbox.runner import Limits, SandboxRunner  # noqa: E402
 from checkers.sandbox.submission import find_submission  # noqa: E402
 
@@ -63,40 +66,72 @@ def _subprocess_seconds(code: str, repeat: int) -> float:
     return _median(samples)
 
 
-def interpreter_start(repeat: int) -> float:
-    """Starting a bare isolated interpreter."""
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-I", "-c", "pass"], check=True)
-        samples.append(time.perf_counter() - started)
-    return _median(samples)
+class _Mode:
+    """Workers started as interpreters (``forked=False``) or forked from the fork server."""
+
+    def __init__(self, forked: bool) -> None:
+        self.forked = forked
+
+    def __enter__(self) -> None:
+        self.saved = os.environ.get("SEQGRADE_NO_FORK_SERVER")
+        if self.forked:
+            os.environ.pop("SEQGRADE_NO_FORK_SERVER", None)
+        else:
+            os.environ["SEQGRADE_NO_FORK_SERVER"] = "1"
+
+    def __exit__(self, *exc: object) -> None:
+        forkserver.close_all()
+        if self.saved is None:
+            os.environ.pop("SEQGRADE_NO_FORK_SERVER", None)
+        else:
+            os.environ["SEQGRADE_NO_FORK_SERVER"] = self.saved
 
 
-def worker_first_call(isolate: bool, repeat: int) -> float:
-    """A worker's start, (isolation,) import of a one-line submission and first call."""
-    samples = []
-    with tempfile.TemporaryDirectory(prefix="seqgrade-stages-") as tmp:
+def _timed_calls(source: Path, calls: list[str], preload: tuple[str, ...], isolate: bool,
+                 ) -> list[float]:
+    """Seconds of each call of a fresh sandbox on ``source`` (the first includes its start)."""
+    runner = SandboxRunner(find_submission(source, "stages"), limits=Limits(isolate=isolate),
+                           preload=preload)
+    seconds = []
+    try:
+        for func in calls:
+            started = time.perf_counter()
+            runner.call(func, (), {}, timeout=300)
+            seconds.append(time.perf_counter() - started)
+    finally:
+        runner.close()
+    return seconds
+
+
+def worker_stages(forked: bool, repeat: int) -> dict[str, float]:
+    """First call of a one-line submission (worker start), isolated and not."""
+    with tempfile.TemporaryDirectory(prefix="seqgrade-stages-") as tmp, _Mode(forked):
         source = Path(tmp) / "submission" / "tiny.py"
         source.parent.mkdir()
         source.write_text("def answer():\n    return 42\n")
-        for _ in range(repeat):
-            started = time.perf_counter()
-            runner = SandboxRunner(find_submission(source, "tiny"),
-                                   limits=Limits(isolate=isolate))
-            try:
-                assert runner.call("answer", (), {}, timeout=120) == 42
-            finally:
-                runner.close()
-            samples.append(time.perf_counter() - started)
-    return _median(samples)
+        started = time.perf_counter()
+        _timed_calls(source, ["answer"], (), True)  # starts the fork server, if any
+        server_start = time.perf_counter() - started
+        plain = [_timed_calls(source, ["answer"], (), False)[0] for _ in range(repeat)]
+        isolated = [_timed_calls(source, ["answer"], (), True)[0] for _ in range(repeat)]
+    figures = {"worker": _median(plain),
+               "isolation": round(_median(isolated) - _median(plain), 3)}
+    if forked:
+        figures["fork_server_start"] = round(server_start, 3)
+    return figures
 
 
-def library_imports(exercise: str, repeat: int) -> float:
-    """Importing the exercise's libraries in a fresh interpreter."""
-    code = (f"import time; t = time.perf_counter(); {IMPORTS.get(exercise, 'pass')}; "
-            "print(time.perf_counter() - t)")
-    return _subprocess_seconds(code, repeat)
+def library_imports(exercise: str, forked: bool, repeat: int) -> float:
+    """Importing the exercise's libraries inside a worker (after its first call)."""
+    code = f"def answer():\n    return 42\n\ndef load():\n    {IMPORTS.get(exercise, 'pass')}\n"
+    preload = get_exercise(exercise).worker_imports
+    with tempfile.TemporaryDirectory(prefix="seqgrade-stages-") as tmp, _Mode(forked):
+        source = Path(tmp) / "submission" / "imports.py"
+        source.parent.mkdir()
+        source.write_text(code)
+        _timed_calls(source, ["answer"], preload, True)
+        return _median([_timed_calls(source, ["answer", "load"], preload, True)[1]
+                        for _ in range(repeat)])
 
 
 def model_load(exercise: str, repeat: int) -> float:
@@ -111,51 +146,64 @@ def model_load(exercise: str, repeat: int) -> float:
     return _subprocess_seconds(code, repeat)
 
 
-def grade_reference(exercise: str, repeat: int, options: dict) -> tuple[float, float]:
+def grade_reference(exercise: str, forked: bool, repeat: int,
+                    options: dict) -> tuple[float, float]:
     """Grading the reference end to end, and rendering its report as JSON."""
     totals, renders = [], []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        report = grade(exercise, get_exercise(exercise).solution_path, options=options)
-        totals.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        report.to_json()
-        renders.append(time.perf_counter() - started)
-        if report.score < report.max_score:
-            print(f"  warning: the {exercise} reference scored {report.score}/"
-                  f"{report.max_score}", flush=True)
+    with _Mode(forked):
+        if forked:
+            grade(exercise, get_exercise(exercise).solution_path, options=options)
+        for _ in range(repeat):
+            started = time.perf_counter()
+            report = grade(exercise, get_exercise(exercise).solution_path, options=options)
+            totals.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            report.to_json()
+            renders.append(time.perf_counter() - started)
+            if report.score < report.max_score:
+                print(f"  warning: the {exercise} reference scored {report.score}/"
+                      f"{report.max_score}", flush=True)
     return _median(totals), _median(renders)
 
 
 def main() -> None:
-    """Measure every stage for each exercise and print the table."""
+    """Measure every stage for each exercise, both ways, and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exercises", nargs="*",
-                        default=["reber", "dates", "shifted_targets", "textgen", "qa"])
+                        default=["reber", "dates", "shifted_targets", "textgen"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", help="write the figures as JSON here")
     args = parser.parse_args()
     options = {}
     if os.environ.get("SEQGRADE_DATA_DIR"):
         options["data_dir"] = os.environ["SEQGRADE_DATA_DIR"]
-    shared = {"interpreter": interpreter_start(args.repeat),
-              "worker": worker_first_call(False, args.repeat)}
-    shared["isolation"] = round(worker_first_call(True, args.repeat) - shared["worker"], 3)
-    print(f"load average {os.getloadavg()[0]:.1f}; per worker: interpreter "
-          f"{shared['interpreter']:.2f} s, worker first call {shared['worker']:.2f} s, "
-          f"isolation +{shared['isolation']:.2f} s", flush=True)
-    results = {"cpus": os.cpu_count(), "shared": shared, "exercises": {}}
+    results: dict = {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+                     "shared": {}, "exercises": {}}
+    for mode, forked in (("started", False), ("forked", True)):
+        shared = worker_stages(forked, args.repeat)
+        results["shared"][mode] = shared
+        print(f"{mode:>8} workers: " + ", ".join(f"{k} {v:.3f} s" for k, v in shared.items()),
+              flush=True)
     for name in args.exercises:
-        figures = {"imports": library_imports(name, args.repeat),
-                   "model_load": model_load(name, args.repeat)}
-        figures["grade"], figures["report"] = grade_reference(name, args.repeat, options)
-        overhead = shared["worker"] + shared["isolation"] + figures["imports"] + \
-            figures["model_load"]
-        figures["checks"] = round(max(0.0, figures["grade"] - overhead), 3)
-        results["exercises"][name] = figures
-        shares = ", ".join(f"{k} {v:.2f} s ({v / figures['grade']:.0%})"
-                           for k, v in figures.items() if k != "grade")
-        print(f"{name:>16}: grade {figures['grade']:.2f} s = {shares}", flush=True)
+        results["exercises"][name] = {}
+        for mode, forked in (("started", False), ("forked", True)):
+            shared = results["shared"][mode]
+            figures = {"worker": shared["worker"], "isolation": shared["isolation"],
+                       "imports": library_imports(name, forked, args.repeat),
+                       "model_load": model_load(name, args.repeat)}
+            figures["grade"], figures["report"] = grade_reference(name, forked, args.repeat,
+                                                                  options)
+            overhead = sum(figures[k] for k in ("worker", "isolation", "imports",
+                                                "model_load"))
+            figures["checks"] = round(max(0.0, figures["grade"] - overhead), 3)
+            results["exercises"][name][mode] = figures
+            shares = ", ".join(f"{k} {v:.2f} s ({v / figures['grade']:.0%})"
+                               for k, v in figures.items() if k != "grade")
+            print(f"{name:>16} {mode:>8}: grade {figures['grade']:.2f} s = {shares}",
+                  flush=True)
+        before, after = (results["exercises"][name][m]["grade"] for m in ("started", "forked"))
+        print(f"{name:>16}: started / forked = {before / after:.2f}", flush=True)
+    results["load_average_at_end"] = os.getloadavg()
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

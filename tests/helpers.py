@@ -134,14 +134,20 @@ def grade_mutant(tmp_path: Path, mutant: Mutant, seed: int = 0,
 
 
 def processes_with_env(marker: str) -> list[int]:
-    """Live processes whose environment holds ``marker`` (e.g. ``SEQGRADE_TAG=...``)."""
+    """Live processes whose environment holds ``marker`` (e.g. ``SEQGRADE_TAG=...``), but
+    this process's fork servers (started with the worker environment, they stay for the
+    next sandbox; a worker forked from one shows its server's environment too)."""
+    from checkers.sandbox import forkserver
+
+    servers = {server.process.pid for server in list(forkserver._SERVERS.values())}
     found = []
     needle = marker.encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
+            if needle in (entry / "environ").read_bytes().split(b"\0") \
+                    and int(entry.name) not in servers:
                 found.append(int(entry.name))
         except OSError:
             continue

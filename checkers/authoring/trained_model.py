@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from checkers.authoring.expect import expect_list
 from checkers.authoring.properties import Violation
@@ -59,6 +59,7 @@ from checkers.sandbox.runner import InProcessRunner
 
 KERAS_MODELS = "seqgrade:keras_models"
 CALL_REINITIALISED = "seqgrade:call_reinitialised"
+CALL_REINITIALISED_MANY = "seqgrade:call_reinitialised_many"
 # Recurrent layers: anything whose class derives from keras.layers.RNN, and the wrappers
 # and cells a Keras user writes by hand.
 RECURRENT_CLASSES = frozenset({"RNN", "SimpleRNN", "GRU", "LSTM", "Bidirectional",
@@ -66,7 +67,16 @@ RECURRENT_CLASSES = frozenset({"RNN", "SimpleRNN", "GRU", "LSTM", "Bidirectional
                                "CuDNNLSTM"})
 INSPECT_TIMEOUT = 180.0
 
-Caller = Callable[..., Any]
+class Caller(Protocol):
+    """How a probe calls the submission: ``call(func, *args, timeout=None, **kwargs)`` as
+    ``ctx.call``, and ``call.many(func, [args, ...])``: the values of ``func(*args)`` for
+    each tuple, in one round trip (a probe making many cheap calls should use it)."""
+
+    def __call__(self, func: str, *args: Any, timeout: float | None = None,
+                 **kwargs: Any) -> Any: ...
+
+    def many(self, func: str, calls: Sequence[tuple], *,
+             timeout: float | None = None) -> list[Any]: ...
 
 
 @dataclass(frozen=True)
@@ -125,19 +135,48 @@ def model_files(ctx: Context) -> list[ModelFile]:
     return [f for f in map(_model_file, entries) if f is not None]
 
 
+class _RealCaller:
+    """``ctx.call`` itself: the submission with its own weights."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, func: str, *args: Any, timeout: float | None = None,
+                 **kwargs: Any) -> Any:
+        return self.ctx.call(func, *args, timeout=timeout, **kwargs)
+
+    def many(self, func: str, calls: Sequence[tuple], *,
+             timeout: float | None = None) -> list[Any]:
+        return list(self.ctx.call_many(func, calls, timeout=timeout))
+
+
+class _ReinitialisedCaller:
+    """Calls into a copy of the submission whose Keras weights are re-drawn."""
+
+    def __init__(self, ctx: Context, seed: int) -> None:
+        self.ctx, self.seed = ctx, seed
+
+    def __call__(self, func: str, *args: Any, timeout: float | None = None,
+                 **kwargs: Any) -> Any:
+        return self.ctx.call(CALL_REINITIALISED, self.seed, func, list(args), dict(kwargs),
+                             timeout=timeout)
+
+    def many(self, func: str, calls: Sequence[tuple], *,
+             timeout: float | None = None) -> list[Any]:
+        # One re-initialisation for every call (the weights are the same each time).
+        values = self.ctx.call(CALL_REINITIALISED_MANY, self.seed, func,
+                               [list(args) for args in calls], timeout=timeout)
+        return expect_list(values, f"the answers of {func}", length=len(calls))
+
+
 def real_caller(ctx: Context) -> Caller:
     """``ctx.call`` itself: the submission with its own weights."""
-    return ctx.call
+    return _RealCaller(ctx)
 
 
 def reinitialised_caller(ctx: Context, key: object = "reinitialise") -> Caller:
     """Like ``ctx.call``, in a copy of the submission whose Keras weights are re-drawn."""
-    seed = ctx.seed_for(key) % 2**31
-
-    def call(func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        return ctx.call(CALL_REINITIALISED, seed, func, list(args), dict(kwargs),
-                        timeout=timeout)
-    return call
+    return _ReinitialisedCaller(ctx, ctx.seed_for(key) % 2**31)
 
 
 @dataclass(frozen=True)

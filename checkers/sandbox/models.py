@@ -204,6 +204,17 @@ def call_reinitialised(source: Path, seed: int, func: str, args: list[Any],
         return function(*args, **dict(kwargs))
 
 
+def call_reinitialised_many(source: Path, seed: int, func: str,
+                            calls: list[list[Any]]) -> list[Any]:
+    """:func:`call_reinitialised` for each argument list, the weights re-drawn once."""
+    with reinitialised(int(seed)):
+        module = _fresh_module(source, int(seed))
+        function = getattr(module, str(func), None)
+        if function is None or not callable(function):
+            raise AttributeError(f"your submission has no function `{func}`")
+        return [function(*args) for args in calls]
+
+
 def builtin(name: str, source: Path) -> Callable[..., Any] | None:
     """The built-in call ``name`` (``seqgrade:...``) bound to the submission, or None."""
     if name == PREFIX + "keras_models":
@@ -211,4 +222,7 @@ def builtin(name: str, source: Path) -> Callable[..., Any] | None:
     if name == PREFIX + "call_reinitialised":
         return lambda seed, func, args=(), kwargs=None: call_reinitialised(
             source, seed, func, list(args), kwargs or {})
+    if name == PREFIX + "call_reinitialised_many":
+        return lambda seed, func, calls: call_reinitialised_many(
+            source, seed, func, [list(args) for args in calls])
     return None

@@ -134,22 +134,35 @@ def encode(value: Any) -> Any:
     raise Unencodable(f"a value of type {type(value).__qualname__} is not plain data")
 
 
-def encode_plain(value: Any, depth: int = 0) -> Any:
+def encode_plain(value: Any, depth: int = 0, memo: dict[int, Any] | None = None) -> Any:
     """``encode(to_plain(value))`` in one pass: the same result, faster on the common case
-    (nested lists, tuples and dicts of exact built-in scalars, as most calls send)."""
+    (nested lists, tuples and dicts of exact built-in scalars, as most calls send).
+
+    ``memo`` (an empty dict shared by the calls of one message) encodes a container that
+    occurs several times in the message once; the receiver still decodes separate copies.
+    Only for values that do not change while the message is built (the grader's own).
+    """
     if depth > MAX_DEPTH:
         raise Unencodable("the value is nested too deeply")
     kind = type(value)
     if value is None or kind is str or kind is int or kind is float or kind is bool:
         return value
+    if memo is not None and kind in (list, tuple, dict):
+        known = memo.get(id(value))
+        if known is not None and known[0] is value and known[1] == depth:
+            return known[2]
     if kind is list:
-        return [encode_plain(item, depth + 1) for item in value]
-    if kind is tuple:
-        return {"__tuple__": [encode_plain(item, depth + 1) for item in value]}
-    if kind is dict:
-        return {"__dict__": [[encode_plain(k, depth + 1), encode_plain(v, depth + 1)]
-                             for k, v in value.items()]}
-    return encode(to_plain(value, depth))
+        encoded: Any = [encode_plain(item, depth + 1, memo) for item in value]
+    elif kind is tuple:
+        encoded = {"__tuple__": [encode_plain(item, depth + 1, memo) for item in value]}
+    elif kind is dict:
+        encoded = {"__dict__": [[encode_plain(k, depth + 1, memo),
+                                 encode_plain(v, depth + 1, memo)] for k, v in value.items()]}
+    else:
+        return encode(to_plain(value, depth))
+    if memo is not None:
+        memo[id(value)] = (value, depth, encoded)
+    return encoded
 
 
 def _generator_from_state(state: Any) -> np.random.Generator:

@@ -531,11 +531,12 @@ class SandboxRunner:
                   ) -> tuple[list[Any], SubmissionError | None]:
         """See :class:`BatchRunner`."""
         self._ensure_started()
+        memo: dict[int, Any] = {}  # an argument shared by the calls is encoded once
         request = {
             "op": "call_many",
             "func": func,
-            "calls": [[protocol.encode_plain(list(args)), protocol.encode_plain(dict(kwargs))]
-                      for args, kwargs in calls],
+            "calls": [[protocol.encode_plain(list(args), 0, memo),
+                       protocol.encode_plain(dict(kwargs), 0, memo)] for args, kwargs in calls],
         }
         reply = self._exchange(request, timeout, func)
         try:

@@ -317,8 +317,19 @@ def _check_v2_accuracy(ctx: Context) -> Outcome:
 
 def _beam(ctx: Context, date_str: str, width: int) -> list[tuple[str, float]]:
     """Call beam_search and validate the shape of its answer (not yet its properties)."""
+    return _beam_items(ctx.call("beam_search", date_str, width), date_str, width)
+
+
+def _beams(ctx: Context, date_strs: list[str], width: int) -> list[list[tuple[str, float]]]:
+    """:func:`_beam` for each string, the calls batched (one round trip per chunk)."""
+    answers = ctx.call_many("beam_search", [(s, width) for s in date_strs])
+    return [_beam_items(items, s, width)
+            for s, items in zip(date_strs, answers, strict=False)]
+
+
+def _beam_items(answer: object, date_str: str, width: int) -> list[tuple[str, float]]:
     what = f"beam_search({date_str!r}, {width})"
-    items = expect_list(ctx.call("beam_search", date_str, width), what)
+    items = expect_list(answer, what)
     out = []
     for k, item in enumerate(items):
         pair = expect_tuple(item, f"item {k} of {what}", 2)
@@ -373,7 +384,7 @@ def _check_beam_search(ctx: Context) -> Outcome:
     # one call per date: an instructor with slow submissions may measure on fewer dates
     size = int(ctx.options.get("dates_beam_size", len(inputs)))
     inputs, expected = inputs[:size], expected[:size]
-    top = [_beam(ctx, s, BEAM_WIDTH_FOR_ACCURACY) for s in inputs]
+    top = _beams(ctx, inputs, BEAM_WIDTH_FOR_ACCURACY)
     got = [cands[0][0] if cands else "" for cands in top]
     outcome = _accuracy_outcome(
         f"beam search top-1 (width {BEAM_WIDTH_FOR_ACCURACY})", inputs, expected, got
@@ -435,9 +446,10 @@ def _beam_probe(ctx: Context) -> Probe:
 
     def measure(call) -> float:
         hits = 0
-        for s, e in zip(inputs, expected, strict=True):
+        answers = call.many("beam_search", [(s, BEAM_WIDTH_FOR_ACCURACY) for s in inputs])
+        for s, e, answer in zip(inputs, expected, answers, strict=True):
             what = f"beam_search({s!r}, {BEAM_WIDTH_FOR_ACCURACY})"
-            items = expect_list(call("beam_search", s, BEAM_WIDTH_FOR_ACCURACY), what)
+            items = expect_list(answer, what)
             top = expect_tuple(items[0], f"item 0 of {what}", 2) if items else ("", 0.0)
             hits += top[0] == e
         return hits / len(inputs)

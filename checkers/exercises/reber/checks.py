@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,8 @@ def _generate_many(ctx: Context, function: str,
                    calls: list[tuple[str, int]]) -> Iterator[tuple[str, str]]:
     """``(grammar, string)`` for each ``(grammar, seed)``, in order: like :func:`_generate`
     in a loop, with the calls batched (one round trip per chunk)."""
-    results = ctx.call_many(function, [(GRAMMARS[grammar](), np.random.default_rng(seed))
+    grammars = {name: make() for name, make in GRAMMARS.items()}  # each sent as a copy
+    results = ctx.call_many(function, [(grammars[grammar], np.random.default_rng(seed))
                                        for grammar, seed in calls])
     for (grammar, _), value in zip(calls, results, strict=False):
         yield grammar, expect_str(value, f"{function}({grammar}, rng)")
@@ -539,9 +541,23 @@ def _accuracy_by_length(strings: list[str], labels: np.ndarray,
     return {f"accuracy_by_length[{b}]": float(np.mean(bands[b])) for b in ordered}
 
 
+@lru_cache(maxsize=4)
+def _cached_hidden_set(seed: int, size: int) -> tuple[tuple[str, ...], np.ndarray]:
+    strings, labels = oracle.hidden_set(np.random.default_rng(seed), size)
+    return tuple(strings), labels
+
+
+def _hidden_set(ctx: Context) -> tuple[list[str], np.ndarray]:
+    """reber.accuracy's hidden set (also the trained-model probe's), drawn once per seed in
+    a grading process: every submission of a batch gets the same strings anyway."""
+    strings, labels = _cached_hidden_set(derive_seed(ctx.seed, "reber.accuracy", "hidden"),
+                                         T["hidden_size"])
+    return list(strings), labels.copy()
+
+
 def check_accuracy(ctx: Context) -> Outcome:
     """Accuracy on a hidden set of 2,000 embedded strings, half corrupted."""
-    strings, labels = oracle.hidden_set(ctx.rng("hidden"), T["hidden_size"])
+    strings, labels = _hidden_set(ctx)
     return _accuracy_outcome(ctx, strings, labels, "hidden strings (half corrupted)",
                              T["accuracy_zero_at"], T["accuracy_full_at"])
 
@@ -561,8 +577,7 @@ def _reber_model_shape(files: list[ModelFile]) -> str | None:
 
 def _trained_model_probe(ctx: Context) -> Probe:
     """Accuracy on every 5th string of reber.accuracy's hidden set."""
-    rng = np.random.default_rng(derive_seed(ctx.seed, "reber.accuracy", "hidden"))
-    strings, labels = oracle.hidden_set(rng, T["hidden_size"])
+    strings, labels = _hidden_set(ctx)
     strings, labels = strings[::5], labels[::5]
 
     def measure(call) -> float:
