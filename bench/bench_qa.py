@@ -4,6 +4,7 @@ of issue 13; ``--tune`` trains the judge's head on the tune split.
     python bench/bench_qa.py            # figures on the held-out split (committed head)
     python bench/bench_qa.py --tune     # train the head on the tune split, write judge.json
     python bench/bench_qa.py --json out.json
+    python bench/bench_qa.py --cv [--generated]   # cross-validated band QWK on tune only
 
 The labelled answers live in ``tests/qa_calibration/*.yaml``. Three sets:
 
@@ -237,10 +238,8 @@ def _meets(name: str, value: float) -> bool:
     return value >= float(name.rsplit(">=", 1)[1])
 
 
-def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading],
-             pair: bool = True) -> judge.Head:
-    """Train the logistic head on the tune rows' (answer, point) pairs (ridge, Newton);
-    ``pair``: English points also read the pair head's (entail, refute)."""
+def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading]) -> judge.Head:
+    """Train the logistic head on the tune rows' (answer, point) pairs (ridge, Newton)."""
     weights = {}
     for english in (True, False):
         X, y = [], []
@@ -250,8 +249,7 @@ def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading],
                 continue
             for j in reading.points:
                 X.append(judge.Head.features(j.support, j.contra, j.overlap, english,
-                                             judge.elsewhere(reading, j.point.id),
-                                             (j.entail, j.refute) if pair else None))
+                                             judge.elsewhere(reading, j.point.id)))
                 y.append(float(j.point.id in r.covered))
         weights[english] = _logistic(np.array(X), np.array(y))
     head = judge.Head(tuple(weights[True]), tuple(weights[False]))
@@ -266,8 +264,8 @@ def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading],
     return _choose_review_threshold(rows, reads, head)
 
 
-def cross_validate(rows: list[Labelled], reads: dict[int, judge.Reading], pair: bool,
-                   folds: int = 5, seed: int = 0, extra: list[Labelled] = ()) -> float:
+def cross_validate(rows: list[Labelled], reads: dict[int, judge.Reading], folds: int = 5,
+                   seed: int = 0, extra: tuple[Labelled, ...] = ()) -> float:
     """Band QWK of the head fitted on the other folds (tune rows only; folds drawn with
     ``seed``): how well a head of this design carries over to answers it was not fitted on."""
     order = np.random.default_rng(seed).permutation(len(rows))
@@ -275,7 +273,7 @@ def cross_validate(rows: list[Labelled], reads: dict[int, judge.Reading], pair: 
     for f in range(folds):
         test = [rows[i] for i in order[f::folds]]
         train = [r for r in rows if r not in test] + list(extra)
-        head = fit_head(train, reads, pair)
+        head = fit_head(train, reads)
         for r in test:
             want.append(r.grade)
             got.append(judge.band(grade_reading(r.question, reads[r.index], head).score))
@@ -366,8 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, help="keep the judge's readings in this pickle")
     parser.add_argument("--no-timing", action="store_true", help="skip the one-file timing")
     parser.add_argument("--cv", action="store_true",
-                        help="5-fold cross-validation of the head on the tune split, with and "
-                        "without the pair head's features (design choices are made on this)")
+                        help="5-fold cross-validation of the head on the tune split (three "
+                        "seeds): how a design carries over within tune")
     parser.add_argument("--generated", action="store_true",
                         help="with --tune / --cv: also fit on one-sentence answers generated "
                         "from the rubric (bench/qa/pairs.py)")
@@ -383,16 +381,15 @@ def main(argv: list[str] | None = None) -> int:
     extra = generated_rows() if args.generated else []
     if args.cv:
         reads = readings(tune_rows + extra, args.cache)
-        pair = judge.pairhead.load_pair_head() is not None
-        for use in ([], extra) if extra else ([],):
-            qwks = [cross_validate(tune_rows, reads, pair, seed=s, extra=use) for s in range(3)]
-            print(f"tune 5-fold CV band QWK (pair head {'on' if pair else 'off'}, "
-                  f"{len(use)} generated answers added to each training fold): "
+        for use in ((), tuple(extra)) if extra else ((),):
+            qwks = [cross_validate(tune_rows, reads, seed=s, extra=use) for s in range(3)]
+            print(f"tune 5-fold CV band QWK ({len(use)} generated answers added to each "
+                  "training fold): "
                   + " ".join(f"{q:.3f}" for q in qwks) + f"  mean {np.mean(qwks):.3f}")
         return 0
     if args.tune:
         reads = readings(tune_rows + extra, args.cache)
-        head = fit_head(tune_rows + extra, reads, judge.pairhead.load_pair_head() is not None)
+        head = fit_head(tune_rows + extra, reads)
         write_head(head, len(tune_rows), len(extra))
         print(f"wrote {judge.HEAD_FILE.relative_to(ROOT)}: {head}")
     head = judge.load_head()

@@ -1,5 +1,7 @@
-"""Train the qa judge's pair head (``checkers/exercises/qa/pair_head.json``) on key-point /
-sentence pairs generated from the rubric (:mod:`bench.qa.pairs`), reproducibly (seeded).
+"""Train the experimental pair head (:mod:`bench.qa.pairhead`, written to
+``bench/qa/pair_head.json``) on key-point / sentence pairs generated from the rubric
+(:mod:`bench.qa.pairs`), reproducibly (seeded). Not shipped: fed to the judge's head it did
+not raise the tune split's cross-validated band QWK (docs/QA.md).
 
     python bench/qa/train_pair_head.py [--seed 0] [--dry-run]
 
@@ -22,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.qa import pairhead  # noqa: E402
 from bench.qa.pairs import Pair, generate  # noqa: E402
-from checkers.exercises.qa import judge, languages, pairhead  # noqa: E402
+from checkers.exercises.qa import judge, languages  # noqa: E402
 from checkers.exercises.qa.embed import embed_fixed, get_embedder  # noqa: E402
 from checkers.exercises.qa.keypoints import QUESTION_BY_ID  # noqa: E402
 
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         data = {
             "_comment": (f"Trained by bench/qa/train_pair_head.py --seed {args.seed} on "
                          f"{len(pairs)} pairs generated from the rubric (no labelled answers);"
-                         " see checkers/exercises/qa/pairhead.py."),
+                         " see bench/qa/pairhead.py."),
             "mean": [round(float(v), 6) for v in mean],
             "scale": [round(float(v), 6) for v in scale],
             "entail": [round(float(v), 5) for v in weights["entail"]],

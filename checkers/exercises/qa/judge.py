@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checkers.exercises.qa import languages, multilingual, pairhead, terse
+from checkers.exercises.qa import languages, multilingual, terse
 from checkers.exercises.qa import text as qa_text
 from checkers.exercises.qa.embed import Embedder, embed_fixed
 from checkers.exercises.qa.keypoints import QUESTION_BY_ID, KeyPoint, Question
@@ -85,30 +85,20 @@ class Head:
 
     @staticmethod
     def features(support: float, contra: float, overlap: float, english: bool,
-                 elsewhere: float = 0.0, pair: tuple[float, float] | None = None) -> np.ndarray:
+                 elsewhere: float = 0.0) -> np.ndarray:
         """The head's inputs (the last weight is the bias). ``elsewhere``: the strongest
         contradiction of another key point in the same answer (a teacher reads a claim
-        next to a false one with suspicion). ``pair``: the pair head's (entail, refute) of
-        the point (English, when the head was trained with them)."""
+        next to a false one with suspicion)."""
         base = [support, contra, max(0.0, support - contra), elsewhere]
         if english:
             base.append(overlap)
-            if pair is not None:
-                base += list(pair)
         return np.array(base + [1.0])
 
-    @property
-    def uses_pair(self) -> bool:
-        """Whether the English weights read the pair head's two probabilities."""
-        return len(self.english) == 8
-
     def probability(self, support: float, contra: float, overlap: float, english: bool,
-                    elsewhere: float = 0.0, pair: tuple[float, float] = (0.0, 0.0)) -> float:
+                    elsewhere: float = 0.0) -> float:
         """Probability that a teacher credits the point."""
         weights = np.array(self.english if english else self.other)
-        x = self.features(support, contra, overlap, english, elsewhere,
-                          pair if english and self.uses_pair else None)
-        z = float(x @ weights)
+        z = float(self.features(support, contra, overlap, english, elsewhere) @ weights)
         return float(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))))
 
 
@@ -136,8 +126,6 @@ class PointJudgement:
     overlap: float
     evidence: str | None  # the unit that supports the point best
     against: str | None  # the unit that contradicts it most
-    entail: float = 0.0  # the pair head: best P(a unit states the point) (English)
-    refute: float = 0.0  # … best P(a unit states its opposite)
 
 
 @dataclass(frozen=True)
@@ -178,49 +166,7 @@ def _statements(question: Question,
                 point_id: str) -> tuple[tuple[str, ...], tuple[languages.Frame, ...]]:
     point = next(p for p in question.points if p.id == point_id)
     texts = tuple(qa_text.normalize(s) for s in question.statements_for(point))
-    frames = [languages.frame(t, question.id, "en") for t in texts]
-    # A key point is about a role when its statements name only one side of the subject
-    # pair ("weaknesses of word-level tokens"); a statement that leaves the pair open is about
-    # that side too ("rare words become unknown tokens and the model can never create …").
-    for n in range(min(1, len(frames[0].sides)) if frames else 0):  # the subject pair
-        named = {f.sides[n] for f in frames} - {None}
-        if len(named) == 1 and named <= {"a", "b"} and sum(f.sides[n] is not None
-                                                         for f in frames) >= 2:
-            side = named.pop()
-            frames = [languages.Frame(f.negated, f.sides[:n] + (side,) + f.sides[n + 1:])
-                      if f.sides[n] is None else f for f in frames]
-    return texts, tuple(frames)
-
-
-def _open_role(unit: languages.Frame, statement: languages.Frame) -> bool:
-    """Whether the statement names a side of a role pair that the unit leaves open."""
-    return any(mine is None and theirs in ("a", "b")
-               for mine, theirs in zip(unit.sides, statement.sides, strict=True))
-
-
-_STATEMENT_CLAUSE = re.compile(r",\s*|;\s*|\s+(?:and|but|while|whereas|so)\s+(?=it\b|the\b|they\b)")
-
-
-def _statement_clauses(question: Question, point_id: str, embedder: Embedder | None
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The clauses of the point's statements: which statement each belongs to, whether it
-    is negated, its vector and the vector of it read without its negation (MiniLM when an
-    embedder is given, else multilingual e5)."""
-    texts, _ = _statements(question, point_id)
-    owner, clauses = [], []
-    for j, text in enumerate(texts):
-        parts = [c.strip(" .") for c in _STATEMENT_CLAUSE.split(text) if qa_text.tokens(c)]
-        for part in parts or [text]:
-            owner.append(j)
-            clauses.append(part)
-    negated = [languages.frame(c, question.id, "en").negated for c in clauses]
-    plain = [languages.strip_negation(c, "en") if n else c
-             for c, n in zip(clauses, negated, strict=True)]
-    if embedder:
-        return (np.array(owner), np.array(negated), embed_fixed(embedder, clauses),
-                embed_fixed(embedder, plain))
-    return (np.array(owner), np.array(negated), multilingual.embed_fixed(clauses),
-            multilingual.embed_fixed(plain))
+    return texts, tuple(languages.frame(t, question.id, "en") for t in texts)
 
 
 def prepare(question: Question, text: str) -> tuple[str, str, bool]:
@@ -271,24 +217,16 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
     contra = np.zeros_like(support)
     closeness = np.zeros_like(support)  # a unit's best raw similarity to each point
     verbatim = np.zeros(support.shape, bool)
-    pair_head = pairhead.load_pair_head() if english else None
-    entail = np.zeros_like(support)
-    refute = np.zeros_like(support)
     for k, point in enumerate(question.points):
         texts, s_frames = _statements(question, point.id)
         s_vectors = (embed_fixed(embedder, list(texts)) if english
                      else multilingual.embed_fixed(list(texts)))
         sims = vectors @ s_vectors.T
         closeness[k] = sims.max(axis=1)
-        c_owner, c_negated, c_vectors, c_plain = _statement_clauses(
-            question, point.id, embedder if english else None)
         patterns = required(question.id, point.id) if english else ()
         for i, unit in enumerate(units):
             if not eligible[i] or not all(p.search(unit) for p in patterns):
                 continue
-            if pair_head is not None:
-                entail[k, i], refute[k, i] = pair_head.probabilities(pairhead.features(
-                    vectors[i], frames[i], s_vectors, s_frames, sims[i]))
             agree = disagree = best_agree = best_disagree = 0.0
             order = np.argsort(-sims[i], kind="stable")[:TOP]
             nearest = float(sims[i, order[0]])
@@ -297,29 +235,9 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
                 sim = float(sims[i, j])
                 vote = float(np.exp((sim - nearest) / VOTE_TEMPERATURE))
                 flips = languages.reversals(frames[i], s_frames[j])
-                if frames[i].negated != s_frames[j].negated:
-                    # A negation on one side only reverses the claim when that side, read
-                    # without it, comes closer to the other ("does not help" / "helps");
-                    # otherwise it paraphrases ("does not reset" = "keeps", "never meets
-                    # unknown tokens" = "no unknown tokens").
-                    if s_frames[j].negated:
-                        # Read the statement clause nearest to the unit: a negation in
-                        # another clause is not what the unit speaks to.
-                        rows = np.flatnonzero(c_owner == j)
-                        near = int(rows[np.argmax(c_vectors[rows] @ vectors[i])])
-                        plain = (float(vectors[i] @ c_plain[near]) if c_negated[near]
-                                 else -1.0)
-                        sim_here = float(vectors[i] @ c_vectors[near])
-                    else:
-                        plain = (float(strip_vectors[strip_rows[i]] @ s_vectors[j])
-                                 if i in strip_rows else sim + 1.0)
-                        sim_here = sim
-                    if plain <= sim_here + STRIP_MARGIN:
-                        flips -= 1
-                if flips % 2 and _open_role(frames[i], s_frames[j]):
-                    # The statement is about a role the unit does not name ("the model can
-                    # invent new words" in a sentence on characters and words): whose claim
-                    # the unit makes is not known, so it neither agrees nor disagrees.
+                if flips == 1 and s_frames[j].negated and not frames[i].negated:
+                    # The rubric's negated phrasings paraphrase ("does not reset" = "keeps"):
+                    # an affirmative sentence is not contradicted by the negation alone.
                     best_neutral = max(best_neutral, sim)
                 elif flips % 2:
                     disagree += vote
@@ -344,75 +262,39 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
                         and float(strip_sims[top]) > nearest + STRIP_MARGIN):
                     support[k, i] = 0.0
                     contra[k, i] = max(contra[k, i], float(strip_sims[top]))
-    # A unit joining two sentences contradicts nothing by itself: its reading mixes the two
-    # (roles flow from one sentence to the next through _inherit).
-    contra[:, [". " in unit for unit in units]] = 0.0
     # A unit holding a contradicting part (a false clause) is evidence for nothing.
     false_parts = contra.max(axis=0) > 0
     for i, unit in enumerate(units):
         if any(false_parts[j] and j != i and len(v) < len(unit) and v in unit
                for j, v in enumerate(units)):
             support[:, i] = 0.0
-            entail[:, i] = 0.0
     support = np.where(verbatim, closeness, support)
     contra = np.where(verbatim.any(axis=1, keepdims=True), 0.0, contra)
-    entail = np.where(verbatim, 1.0, entail)
-    refute = np.where(verbatim.any(axis=1, keepdims=True), 0.0, refute)
     # A unit speaks to the points it is (nearly) closest to: it supports or contradicts only
     # those (across languages, similarities are flat: only the closest point counts).
     slack = head.exclusive_slack if english else 0.0
     allowed = closeness >= closeness.max(axis=0, keepdims=True) - slack
     support = np.where(allowed, support, 0.0)
     contra = np.where(allowed, contra, 0.0)
-    entail = np.where(allowed, entail, 0.0)
-    refute = np.where(allowed, refute, 0.0)
     points = []
     for k, point in enumerate(question.points):
         i, j = int(np.argmax(support[k])), int(np.argmax(contra[k]))
         s, c = round(float(support[k, i]), 4), round(float(contra[k, j]), 4)
         points.append(PointJudgement(
             point, s, c, round(overlap(units[i], question), 4) if english and s > 0 else 1.0,
-            units[i] if s > 0 else None, units[j] if c > 0 else None,
-            round(float(entail[k].max()), 4), round(float(refute[k].max()), 4)))
+            units[i] if s > 0 else None, units[j] if c > 0 else None))
     return Reading(lang, tuple(units), tuple(points), notes)
 
 
-def _take_subject(frame: languages.Frame, parent: languages.Frame) -> languages.Frame:
-    """``frame`` with the question's first role pair (its subject: stateful / stateless,
-    character / word …) taken from ``parent`` when ``frame`` leaves it open. Attributes
-    (tiny / huge, short / long) stay with the clause that states them."""
-    if not frame.sides or frame.sides[0] is not None or parent.sides[0] not in ("a", "b"):
-        return frame
-    return languages.Frame(frame.negated, (parent.sides[0],) + frame.sides[1:])
-
-
-_REFERS_BACK = re.compile(r"\b(?:it|its|it's|they|them|their|this|these|such)\b")
-
-
 def _inherit(units: list[str], frames: list[languages.Frame]) -> list[languages.Frame]:
-    """The subject role a unit leaves open, taken from its context: a sentence that refers
-    back (a pronoun) from the sentence before it ("a stateless RNN is better. it keeps its
-    state …"), a clause from its own
-    sentence. Nothing flows backwards from the next sentence, and a unit joining two
-    sentences keeps its own reading."""
-    out = list(frames)
-    index = {u: i for i, u in enumerate(units)}
-    for i, unit in enumerate(units):  # sentences, in order
-        if ". " in unit or any(unit in v and len(v) > len(unit) and ". " not in v
-                               for v in units):
-            continue
-        if not _REFERS_BACK.search(unit):
-            continue
-        join = next((v for v in units if v.endswith(". " + unit)), None)
-        previous = index.get(join[: -len(unit) - 2]) if join else None
-        if previous is not None:
-            out[i] = _take_subject(frames[i], out[previous])
-    sentence_frames = list(out)
-    for i, unit in enumerate(units):  # clauses, from their sentence
-        parents = [sentence_frames[j] for j, v in enumerate(units)
-                   if len(v) > len(unit) and unit in v and v.count(". ") == unit.count(". ")]
+    out = []
+    for i, unit in enumerate(units):
+        parents = [f for v, f in zip(units, frames, strict=True)
+                   if len(v) > len(unit) and unit in v]
         if parents:
-            out[i] = _take_subject(frames[i], max(parents, key=lambda f: f.named))
+            out.append(frames[i].inherit(max(parents, key=lambda f: f.named)))
+        else:
+            out.append(frames[i])
     return out
 
 

@@ -46,8 +46,7 @@ _SENTENCE_SPLIT = re.compile(
     r"(?<=[.!?;])\s+|\s+(?:[-*•–—]|\d{1,2}[.)])\s+|^(?:[-*•–—]|\d{1,2}[.)])\s+"
 )
 _CLAUSE_SPLIT = re.compile(
-    r",\s*(?:but|whereas|while|however|although|though|yet|and|so|since|because|as|which"
-    r"|therefore|thus|hence)\s+|"
+    r",\s*(?:but|whereas|while|however|although|though|yet|and|so)\s+|"
     r"\s+(?:but|whereas|however|although|though)\s+|;\s*|:\s+|\s+-\s+"
 )
 _ABBREVIATION = re.compile(r"\b(?:e\.g\.|i\.e\.|vs\.|etc\.|cf\.|resp\.)")

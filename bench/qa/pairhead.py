@@ -1,11 +1,12 @@
-"""The pair head: reads one English answer unit together with one key point and gives the
-probability that the unit *states* the point and the probability that it states the
-*opposite* (issue 13: entailment, not similarity).
+"""An experiment, not part of the grader (see docs/QA.md): a pair head that reads one
+English answer unit together with one key point and gives the probability that the unit
+*states* the point and the probability that it states the *opposite* (issue 13:
+entailment, not similarity).
 
 Inputs (:func:`features`): the unit's MiniLM vector ``u`` and the vector ``v`` of the
 point's statement nearest to it, as ``[u * v, |u - v|]`` (the classic sentence-pair
 features), plus the nearest and mean top-3 similarity, the share of the top-3 statements
-that agree / disagree with the unit by reversal parity (:func:`.languages.reversals`:
+that agree / disagree with the unit by reversal parity (``languages.reversals`` of the qa grader:
 negation on one side, roles exchanged), and whether the unit and its nearest statement are
 negated. Two logistic models over those standardised features (``pair_head.json``, a few
 thousand numbers) are trained by ``python bench/qa/train_pair_head.py`` (seeded) on
@@ -25,7 +26,7 @@ import numpy as np
 
 from checkers.exercises.qa import languages
 
-PAIR_HEAD_FILE = Path(__file__).with_name("pair_head.json")
+PAIR_HEAD_FILE = Path(__file__).with_name("pair_head.json")  # written by the trainer, not shipped
 TOP = 3
 VOTE_TEMPERATURE = 0.02
 N_SCALARS = 7
