@@ -230,8 +230,12 @@ def _sampling_frequencies(ctx: Context) -> Outcome | None:
     entropies = {}
     for temperature, banned, draws in plans:
         counts = np.zeros(len(logits), dtype=int)
-        for k in range(draws):
-            got = _sample(ctx, logits, temperature, ctx.seed_for("freq", temperature, k), banned)
+        calls = [(logits, temperature,
+                  np.random.default_rng(ctx.seed_for("freq", temperature, k)),
+                  *(() if banned is None else (banned,))) for k in range(draws)]
+        what = f"sample_next_id(logits, {temperature}, rng{'' if banned is None else ', ...'})"
+        for value in ctx.call_many("sample_next_id", calls):
+            got = expect_int(value, what)
             if not 0 <= got < len(logits):
                 return Outcome.failed(f"sample_next_id returned {got}, not an id of the "
                                       f"{len(logits)} logits")
