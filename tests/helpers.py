@@ -139,7 +139,7 @@ def processes_with_env(marker: str) -> list[int]:
     next sandbox; a worker forked from one shows its server's environment too)."""
     from checkers.sandbox import forkserver
 
-    servers = {server.process.pid for server in list(forkserver._SERVERS.values())}
+    servers = forkserver.server_pids()
     found = []
     needle = marker.encode()
     for entry in Path("/proc").iterdir():

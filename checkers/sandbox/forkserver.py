@@ -148,11 +148,8 @@ def fork_server(env: Mapping[str, str], preload: tuple[str, ...]) -> ForkServer 
         server = _SERVERS.get(key)
         if server is not None and server.alive():
             return server
-        if server is not None:  # it died: replaced once, then given up
-            _SERVERS.pop(key).close()
-            _DEATHS[key] += 1
-            if _DEATHS[key] >= 2:
-                _FAILED.add(key)
+        if server is not None:  # it died
+            _forget(key).close()
         if key in _FAILED:
             return None
         while len(_SERVERS) >= MAX_SERVERS:
@@ -172,11 +169,22 @@ def discard(server: ForkServer) -> None:
     with _LOCK:
         for key, known in list(_SERVERS.items()):
             if known is server:
-                _SERVERS.pop(key)
-                _DEATHS[key] += 1
-                if _DEATHS[key] >= 2:
-                    _FAILED.add(key)
+                _forget(key)
     server.close()
+
+
+def _forget(key: tuple) -> ForkServer:
+    """Drop a dead server (under ``_LOCK``): replaced once, then given up for its kind."""
+    _DEATHS[key] += 1
+    if _DEATHS[key] >= 2:
+        _FAILED.add(key)
+    return _SERVERS.pop(key)
+
+
+def server_pids() -> set[int]:
+    """The process ids of this process's running fork servers."""
+    with _LOCK:
+        return {server.process.pid for server in _SERVERS.values()}
 
 
 @atexit.register

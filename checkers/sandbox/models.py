@@ -193,25 +193,26 @@ def _fresh_module(source: Path, seed: int) -> Any:
     return _FRESH[key]
 
 
+def _fresh_function(source: Path, seed: int, func: str) -> Callable[..., Any]:
+    """``func`` of the re-initialised copy (call it inside :func:`reinitialised`)."""
+    function = getattr(_fresh_module(source, seed), str(func), None)
+    if function is None or not callable(function):
+        raise AttributeError(f"your submission has no function `{func}`")
+    return function
+
+
 def call_reinitialised(source: Path, seed: int, func: str, args: list[Any],
                        kwargs: dict[str, Any]) -> Any:
     """``func(*args, **kwargs)`` of a copy of the submission, every Keras weight re-drawn."""
     with reinitialised(int(seed)):
-        module = _fresh_module(source, int(seed))
-        function = getattr(module, str(func), None)
-        if function is None or not callable(function):
-            raise AttributeError(f"your submission has no function `{func}`")
-        return function(*args, **dict(kwargs))
+        return _fresh_function(source, int(seed), func)(*args, **dict(kwargs))
 
 
 def call_reinitialised_many(source: Path, seed: int, func: str,
                             calls: list[list[Any]]) -> list[Any]:
     """:func:`call_reinitialised` for each argument list, the weights re-drawn once."""
     with reinitialised(int(seed)):
-        module = _fresh_module(source, int(seed))
-        function = getattr(module, str(func), None)
-        if function is None or not callable(function):
-            raise AttributeError(f"your submission has no function `{func}`")
+        function = _fresh_function(source, int(seed), func)
         return [function(*args) for args in calls]
 
 

@@ -35,11 +35,7 @@ from checkers.sandbox.errors import (
 )
 from checkers.sandbox.forkserver import ForkServer, ForkServerError, discard, fork_server
 from checkers.sandbox.submission import Submission, materialize
-
-try:  # POSIX only: without it (Windows) the self-check still runs; the sandbox has no limits
-    import resource
-except ImportError:
-    resource = None  # type: ignore[assignment]
+from checkers.sandbox.worker import apply_limits, describe_exception
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -261,14 +257,8 @@ class SandboxRunner:
                 "RLIMIT_FSIZE": limits.file_bytes, "RLIMIT_NOFILE": limits.open_files,
                 "RLIMIT_CORE": 0, "RLIMIT_NPROC": limits.processes}
 
-    def _apply_limits(self) -> None:
-        if resource is None:
-            return
-        for name, value in self._limit_values().items():
-            try:
-                resource.setrlimit(getattr(resource, name), (value, value))
-            except (ValueError, OSError):
-                pass
+    def _apply_limits(self) -> None:  # in the child, before exec: nothing to import here
+        apply_limits(self._limit_values())
 
     def _start(self) -> None:
         self._starts += 1
@@ -584,8 +574,6 @@ class InProcessRunner:
         self, func: str, args: tuple, kwargs: dict, *, timeout: float
     ) -> tuple[Any, list[np.random.Generator]]:
         """See :class:`Runner`."""
-        from checkers.sandbox.worker import describe_exception
-
         if func.startswith("seqgrade:"):  # a built-in call of the worker (sandbox/models.py)
             raise SubmissionError(
                 "this check examines your saved model files inside the sandbox: run "

@@ -185,8 +185,9 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
                           "where": ""}})
 
 
-def _apply_limits(limits: dict[str, int]) -> None:
-    """The resource limits the grader asked for (forked workers set their own)."""
+def apply_limits(limits: dict[str, int]) -> None:
+    """Set the resource limits ``{"RLIMIT_AS": bytes, ...}`` on this process (a started
+    worker gets them before exec, a forked one from its first message); none off POSIX."""
     try:
         import resource
     except ImportError:  # not POSIX: no limits
@@ -263,7 +264,7 @@ def run_forked(requests_fd: int, replies_fd: int) -> None:
     os.environ.update({str(k): str(v) for k, v in config.get("env", {}).items()})
     sys.argv = [str(Path(__file__))]
     os.chdir(config["cwd"])
-    _apply_limits(config.get("limits", {}))
+    apply_limits(config.get("limits", {}))
     run(config, requests_fd, replies_fd)
 
 
