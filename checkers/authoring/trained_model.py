@@ -67,6 +67,7 @@ RECURRENT_CLASSES = frozenset({"RNN", "SimpleRNN", "GRU", "LSTM", "Bidirectional
                                "CuDNNLSTM"})
 INSPECT_TIMEOUT = 180.0
 
+
 class Caller(Protocol):
     """How a probe calls the submission: ``call(func, *args, timeout=None, **kwargs)`` as
     ``ctx.call``, and ``call.many(func, [args, ...])``: the values of ``func(*args)`` for
