@@ -15,7 +15,11 @@ prints, per exercise and for both ways of starting a worker:
 - ``grade``: grading the reference end to end in the sandbox (what ``seqgrade check``
   costs; a forked run after a first one has started the server), and ``checks``: what
   remains of it after the stages above (the checks' own work, the calls, the protocol);
-- ``report``: rendering the report as JSON.
+- ``report``: rendering the report as JSON;
+- ``cpu_per_grade`` (forked): CPU seconds of one reference grade in the grader
+  (``grader_cpu``) and on the whole machine (``machine_cpu``; their difference,
+  ``worker_cpu``, is the submission's own work), and ``ceiling_per_minute``: the most
+  such grades all cores could do a minute, whatever the grader's design.
 
 Medians over ``--repeat`` runs, in seconds; the shares of ``grade`` are printed too.
 """
@@ -146,23 +150,47 @@ def model_load(exercise: str, repeat: int) -> float:
     return _subprocess_seconds(code, repeat)
 
 
+def _machine_busy_seconds() -> float | None:
+    """CPU seconds spent by the whole machine so far (all cores; Linux ``/proc/stat``)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def grade_reference(exercise: str, forked: bool, repeat: int,
-                    options: dict) -> tuple[float, float]:
-    """Grading the reference end to end, and rendering its report as JSON."""
-    totals, renders = [], []
+                    options: dict, cpu: dict | None = None) -> tuple[float, float]:
+    """Grading the reference end to end, and rendering its report as JSON.
+
+    ``cpu`` (forked runs) receives the CPU seconds of one grade: ``grader_cpu`` (this
+    process: checks, oracles, protocol) and ``machine_cpu`` (every core: the grader, the
+    worker running the submission, the fork server), medians; on a quiet machine their
+    difference is the submission's own work, which no grader design can remove.
+    """
+    totals, renders, grader_cpu, machine_cpu = [], [], [], []
     with _Mode(forked):
         if forked:
             grade(exercise, get_exercise(exercise).solution_path, options=options)
         for _ in range(repeat):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
+            busy_started = _machine_busy_seconds()
             report = grade(exercise, get_exercise(exercise).solution_path, options=options)
             totals.append(time.perf_counter() - started)
+            grader_cpu.append(time.process_time() - cpu_started)
+            busy = _machine_busy_seconds()
+            if busy is not None and busy_started is not None:
+                machine_cpu.append(busy - busy_started)
             started = time.perf_counter()
             report.to_json()
             renders.append(time.perf_counter() - started)
             if report.score < report.max_score:
                 print(f"  warning: the {exercise} reference scored {report.score}/"
                       f"{report.max_score}", flush=True)
+    if cpu is not None:
+        cpu["grader_cpu"] = _median(grader_cpu)
+        if machine_cpu:
+            cpu["machine_cpu"] = _median(machine_cpu)
     return _median(totals), _median(renders)
 
 
@@ -191,8 +219,9 @@ def main() -> None:
             figures = {"worker": shared["worker"], "isolation": shared["isolation"],
                        "imports": library_imports(name, forked, args.repeat),
                        "model_load": model_load(name, args.repeat)}
-            figures["grade"], figures["report"] = grade_reference(name, forked, args.repeat,
-                                                                  options)
+            cpu: dict = {}
+            figures["grade"], figures["report"] = grade_reference(
+                name, forked, args.repeat, options, cpu if forked else None)
             overhead = sum(figures[k] for k in ("worker", "isolation", "imports",
                                                 "model_load"))
             figures["checks"] = round(max(0.0, figures["grade"] - overhead), 3)
@@ -203,6 +232,15 @@ def main() -> None:
                   flush=True)
         before, after = (results["exercises"][name][m]["grade"] for m in ("started", "forked"))
         print(f"{name:>16}: started / forked = {before / after:.2f}", flush=True)
+        if cpu:
+            cpu["worker_cpu"] = round(cpu.get("machine_cpu", 0.0) - cpu["grader_cpu"], 3)
+            if cpu.get("machine_cpu"):
+                # The most references a minute all cores could grade at this CPU cost.
+                cpu["ceiling_per_minute"] = round(60 * (os.cpu_count() or 1)
+                                                  / cpu["machine_cpu"], 1)
+            results["exercises"][name]["cpu_per_grade"] = cpu
+            print(f"{name:>16}: CPU per reference grade " + ", ".join(
+                f"{k} {v}" for k, v in cpu.items()), flush=True)
     results["load_average_at_end"] = os.getloadavg()
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

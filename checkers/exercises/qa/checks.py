@@ -18,7 +18,9 @@ from collections.abc import Callable
 from checkers.authoring import Check, Context, Exercise, Outcome
 from checkers.exercises.qa.answers import load_answers
 from checkers.exercises.qa.keypoints import QUESTIONS
-from checkers.exercises.qa.scoring import POINTS_PER_QUESTION, grade_answer
+from checkers.exercises.qa.scoring import POINTS_PER_QUESTION, grade_answer, prefetch_answers
+
+PREFETCHED = "_qa_prefetched"
 
 
 def _make_check(question_id: str) -> Callable[[Context], Outcome]:
@@ -30,6 +32,9 @@ def _make_check(question_id: str) -> Callable[[Context], Outcome]:
             return Outcome.failed(f"Your answers could not be read: {error}")
         answers = ctx.options.get("answers") or {}
         text = answers.get(question_id, "") if isinstance(answers, dict) else ""
+        if isinstance(answers, dict) and not ctx.options.get(PREFETCHED):
+            ctx.options[PREFETCHED] = True  # the options of one grade, shared by its checks
+            prefetch_answers(answers, model_path=ctx.options.get("qa_model_path"))
         result = grade_answer(question_id, text, model_path=ctx.options.get("qa_model_path"))
         metrics = {f"similarity_{p.point.id}": p.similarity for p in result.points}
         metrics.update({f"probability_{p.point.id}": p.probability for p in result.points})

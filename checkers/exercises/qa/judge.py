@@ -179,6 +179,27 @@ def prepare(question: Question, text: str) -> tuple[str, str, bool]:
     return lang, normalized, cut
 
 
+def prefetch(answers: dict[str, str], questions: dict[str, Question],
+             embedder: Embedder) -> None:
+    """Embed the English units of every answer in ``answers`` (question id → text) at once.
+
+    :func:`read` then finds them in the embedder's memory. One call for a whole file
+    makes a few large batches instead of one small batch per answer: the model's weights
+    are read from memory a few times per file instead of a few times per answer.
+    """
+    texts: list[str] = []
+    for question_id, text in answers.items():
+        question = questions.get(question_id)
+        if question is None or not isinstance(text, str) or not qa_text.tokens(text):
+            continue
+        lang, normalized, _ = prepare(question, text)
+        if lang == "en":
+            texts += qa_text.units(normalized)
+            texts += qa_text.sentences(qa_text.normalize(question.text))
+    if texts:
+        embedder.embed(texts)
+
+
 def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -> Reading:
     """Judge every key point of ``question`` against the answer ``text``.
 

@@ -144,6 +144,12 @@ def read_answer(question_id: str, text: str, *, params: Params | None = None,
     )
 
 
+def prefetch_answers(answers: dict[str, str], *, model_path: str | None = None) -> None:
+    """Embed all of one file's English answers in a few batches before they are graded
+    one by one (:func:`checkers.exercises.qa.judge.prefetch`)."""
+    judge.prefetch(answers, QUESTION_BY_ID, get_embedder(model_path))
+
+
 def grade_reading(question_id: str, reading: judge.Reading,
                   head: judge.Head | None = None) -> AnswerResult:
     """Score, verdicts and confidence from a reading (the head decides)."""
