@@ -92,16 +92,41 @@ def reports_of(db: Path, exercise: str) -> dict[str, str]:
                 for row in book.rows(exercise)}
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds spent by the whole machine so far (all cores; Linux ``/proc/stat``)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(exercise: str, label: str, folder: Path, db: Path, **how) -> dict:
-    """Grade ``folder`` into a new gradebook; returns the figures of the run."""
+    """Grade ``folder`` into a new gradebook; returns the figures of the run.
+
+    With the machine otherwise idle, ``cpu_per_submission`` is the CPU (all processes:
+    the batch, its graders, their workers) one submission costs, ``cores_busy`` how many
+    cores were busy on average, and ``ceiling_per_minute`` the rate all the machine's
+    cores would reach at that cost if none ever waited.
+    """
+    busy_started = machine_busy_seconds()
     started = time.perf_counter()
     summary = run_batch(exercise, folder, db, options=grading_options(), **how)
     elapsed = time.perf_counter() - started
+    busy_ended = machine_busy_seconds()
     figures = {"mode": label, "graded": summary.graded, "seconds": round(elapsed, 1),
                "per_minute": round(60.0 * summary.graded / elapsed, 2),
                "statuses": dict(summary.statuses)}
+    cpu = ""
+    if busy_started is not None and busy_ended is not None and summary.graded:
+        per_submission = (busy_ended - busy_started) / summary.graded
+        figures["cpu_per_submission"] = round(per_submission, 3)
+        figures["cores_busy"] = round((busy_ended - busy_started) / elapsed, 2)
+        figures["ceiling_per_minute"] = round(60.0 * (os.cpu_count() or 1) / per_submission, 1)
+        cpu = (f"; {per_submission:.2f} CPU s each, {figures['cores_busy']:.2f} cores busy, "
+               f"ceiling {figures['ceiling_per_minute']:.1f} per minute")
     print(f"{exercise:>8} {label:>9}: {summary.graded} submissions in {elapsed:6.1f} s = "
-          f"{figures['per_minute']:6.2f} per minute  {dict(summary.statuses)}", flush=True)
+          f"{figures['per_minute']:6.2f} per minute  {dict(summary.statuses)}{cpu}", flush=True)
     return figures
 
 
