@@ -46,6 +46,8 @@ def _load(path: str, engine: str = "minilm") -> tuple[object, object]:
     ``engine`` is ``"minilm"`` (:class:`~checkers.exercises.qa.minilm.MiniLM` is both) or
     ``"transformers"`` (``AutoTokenizer`` and ``AutoModel``).
     """
+    # The tokenizer's thread pool would compete with the other grading processes.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if engine == "minilm":
         from checkers.exercises.qa.minilm import MiniLM
 
@@ -54,7 +56,6 @@ def _load(path: str, engine: str = "minilm") -> tuple[object, object]:
     if engine != "transformers":
         raise ValueError(f"{ENGINE_ENV} must be 'minilm' or 'transformers', not {engine!r}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
