@@ -8,6 +8,9 @@ statements and the labelled answers (every language, terse notes, padding in bat
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +62,8 @@ def _batches(texts: list[str], seed: int = 0) -> list[list[str]]:
 @pytest.fixture(scope="module")
 def both() -> tuple[MiniLM, object, object]:
     path = str(embed.default_model_path())
-    tokenizer, model = embed._load(path, "transformers")
-    return MiniLM(path), tokenizer, model
+    reference = embed._load(path, "transformers")  # AutoTokenizer and AutoModel
+    return MiniLM(path), reference.tokenizer, reference.model
 
 
 def test_token_ids_and_hidden_states_are_identical(both) -> None:
@@ -106,16 +109,13 @@ def test_a_folder_that_is_not_bert_is_refused(tmp_path) -> None:
 
 def test_grading_imports_no_transformers(tmp_path) -> None:
     """Grading a qa answers file loads neither transformers' modelling code nor dynamo."""
-    import subprocess
-    import sys
-
     answers = ROOT / "solutions" / "qa_answers.md"
     code = ("import sys; from pathlib import Path; from checkers.engine.grading import grade; "
             f"r = grade('qa', Path({str(answers)!r})); "
             "print(r.score, r.max_score, 'transformers' in sys.modules, "
             "'torch._dynamo' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT, env={**__import__("os").environ,
+                          timeout=300, cwd=ROOT, env={**os.environ,
                                                       "SEQGRADE_CACHE_DIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr[-2000:]
     score, max_score, has_transformers, has_dynamo = done.stdout.split()[-4:]

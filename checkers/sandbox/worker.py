@@ -23,6 +23,11 @@ import numpy as np
 
 from checkers.sandbox import models, protocol
 
+try:  # POSIX only; imported here, not in a child between fork and exec
+    import resource
+except ImportError:  # pragma: no cover - Windows: a worker without limits
+    resource = None  # type: ignore[assignment]
+
 MAX_REQUEST_BYTES = 256 << 20
 OUTPUT_TAIL = 2000
 
@@ -188,9 +193,7 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
 def apply_limits(limits: dict[str, int]) -> None:
     """Set the resource limits ``{"RLIMIT_AS": bytes, ...}`` on this process (a started
     worker gets them before exec, a forked one from its first message); none off POSIX."""
-    try:
-        import resource
-    except ImportError:  # not POSIX: no limits
+    if resource is None:  # not POSIX: no limits
         return
     for name, value in limits.items():
         which = getattr(resource, name, None)

