@@ -106,10 +106,13 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
     first: list[dict] = []
     hard: list[dict] = []
     fresh: list[dict] = []
+    unseen: list[dict] = []
     for path in sorted(directory.glob("*.yaml")):
         rows = yaml.safe_load(path.read_text())
         if path.name.startswith("fresh_"):
             fresh.extend(rows)
+        elif path.name.startswith("unseen_"):
+            unseen.extend(rows)
         else:
             (hard if path.name.startswith("hard_") else first).extend(rows)
     splits: list[str] = []
@@ -118,9 +121,10 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
         splits.append("tune" if per_kind[row["kind"]] % 2 == 0 else "heldout")
         per_kind[row["kind"]] += 1
     splits += _hash_split(hard)
-    splits += ["fresh"] * len(fresh)
+    splits += ["fresh"] * len(fresh) + ["unseen"] * len(unseen)
     out = []
-    for i, (row, split) in enumerate(zip(first + hard + fresh, splits, strict=True)):
+    for i, (row, split) in enumerate(zip(first + hard + fresh + unseen, splits,
+                                         strict=True)):
         q = QUESTION_BY_ID[row["q"]]
         covered = frozenset(f"{q.id}.{c}" for c in row["covered"])
         if not covered <= {p.id for p in q.points}:
@@ -241,18 +245,24 @@ def _meets(name: str, value: float) -> bool:
 def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading]) -> judge.Head:
     """Train the logistic head on the tune rows' (answer, point) pairs (ridge, Newton)."""
     weights = {}
-    for english in (True, False):
+    for name, english, pairs in (("english", True, True), ("plain", True, False),
+                                 ("other", False, False)):
         X, y = [], []
         for r in rows:
             reading = reads[r.index]
             if (reading.language == "en") != english:
                 continue
             for j in reading.points:
-                X.append(judge.Head.features(j.support, j.contra, j.overlap, english,
-                                             judge.elsewhere(reading, j.point.id)))
+                if pairs and j.entail is None:
+                    break
+                X.append(judge.Head.features(
+                    j.support, j.contra, j.overlap, english,
+                    judge.elsewhere(reading, j.point.id),
+                    j.entail if pairs else None, j.refute if pairs else None))
                 y.append(float(j.point.id in r.covered))
-        weights[english] = _logistic(np.array(X), np.array(y))
-    head = judge.Head(tuple(weights[True]), tuple(weights[False]))
+        weights[name] = _logistic(np.array(X), np.array(y)) if X else []
+    head = judge.Head(tuple(weights["english"] or weights["plain"]), tuple(weights["other"]),
+                      english_plain=tuple(weights["plain"]))
     best = max(
         (float(evaluate(rows, reads, replace(head, other_margin=m, english_margin=e,
                                              english_floor=fe, other_floor=fo))
@@ -316,12 +326,14 @@ def write_head(head: judge.Head, n_tune: int, n_generated: int = 0) -> None:
         "_comment": (f"Trained by bench/bench_qa.py --tune on the tune split ({n_tune} answers)"
                      f"{how};"
                      " features: support, contra, max(0, support-contra),"
-                     " contradiction elsewhere [, overlap (English)], bias."),
+                     " contradiction elsewhere [, overlap (English)]"
+                     " [, cross-encoder entail, refute (English)], bias;"
+                     " english_plain: English without the cross-encoder."),
         "english": list(head.english), "other": list(head.other),
         "contradicted_at": head.contradicted_at, "review_below": head.review_below,
         "exclusive_slack": head.exclusive_slack, "other_margin": head.other_margin,
         "english_margin": head.english_margin, "english_floor": head.english_floor,
-        "other_floor": head.other_floor,
+        "other_floor": head.other_floor, "english_plain": list(head.english_plain),
     }
     judge.HEAD_FILE.write_text(json.dumps(data, indent=2) + "\n")
 
@@ -369,15 +381,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generated", action="store_true",
                         help="with --tune / --cv: also fit on one-sentence answers generated "
                         "from the rubric (bench/qa/pairs.py)")
-    parser.add_argument("--only", choices=("tune", "held-out", "fresh"),
+    parser.add_argument("--only", choices=("tune", "held-out", "fresh", "unseen"),
                         help="report one split only (design work looks at tune only)")
     args = parser.parse_args(argv)
     rows = load_calibration()
     tune_rows = [r for r in rows if r.split == "tune"]
     held = [r for r in rows if r.split == "heldout"]
     fresh = [r for r in rows if r.split == "fresh"]
+    unseen = [r for r in rows if r.split == "unseen"]
     print(f"labelled answers: {len(rows)}; tune {len(tune_rows)}, held-out {len(held)}, "
-          f"fresh {len(fresh)}")
+          f"fresh {len(fresh)}, unseen {len(unseen)}")
     extra = generated_rows() if args.generated else []
     if args.cv:
         reads = readings(tune_rows + extra, args.cache)
@@ -394,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {judge.HEAD_FILE.relative_to(ROOT)}: {head}")
     head = judge.load_head()
     results: dict[str, object] = {}
-    for name, subset in (("tune", tune_rows), ("held-out", held), ("fresh", fresh)):
+    for name, subset in (("tune", tune_rows), ("held-out", held), ("fresh", fresh),
+                         ("unseen", unseen)):
         if args.only and name != args.only:
             continue
         results[name] = evaluate(subset, readings(subset, args.cache), head)

