@@ -89,32 +89,13 @@ def negate(sentence: str) -> str | None:
     return None
 
 
-def _role_pairs(question: Question) -> list[tuple[str, str]]:
-    plain = re.compile(r"^[a-z][a-z .'-]*$")
-    out: list[tuple[str, str]] = []
-    for pair in languages.lexicon()["pairs"].get(question.id) or ():
-        for a in pair["a"]["en"]:
-            for b in pair["b"]["en"]:
-                a_word, b_word = a.replace("\\b", ""), b.replace("\\b", "")
-                if plain.match(a_word) and plain.match(b_word):
-                    out.append((a_word.strip(), b_word.strip()))
-    out += [(a, b) for a, b in question.antonyms]
-    return out
-
-
 def swap_roles(sentence: str, question: Question, rng: random.Random) -> str | None:
     """``sentence`` with the words of one role / antonym pair exchanged, or None."""
-    def word(w: str) -> str:  # a whole word, not part of a compound ("encoder-decoder")
-        return rf"(?<![\w-]){re.escape(w)}(?![\w-])"
-
-    candidates = [(a, b) for a, b in _role_pairs(question)
-                  if re.search(word(a), sentence) or re.search(word(b), sentence)]
+    candidates = [pair for pair in languages.role_words(question.id)
+                  if languages.exchange_role(sentence, pair)]
     if not candidates:
         return None
-    a, b = rng.choice(candidates)
-    swapped = re.sub(f"({word(a)}|{word(b)})", lambda m: b if m.group(1) == a else a,
-                     sentence)
-    return swapped if swapped != sentence else None
+    return languages.exchange_role(sentence, rng.choice(candidates))
 
 
 def terse_rewrite(sentence: str) -> str:

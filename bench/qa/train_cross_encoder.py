@@ -10,7 +10,13 @@ Pairs come from two sources:
   entail / contradict / neutral (role swaps, paraphrased negations, invented mechanisms,
   terse notes, vague waffle …);
 - :func:`bench.qa.pairs.generate`: rewrites of the rubric's own statements (negated, roles
-  exchanged, wrong numbers, terse, other points' statements).
+  exchanged, wrong numbers, terse, other points' statements);
+- neutral pairs for free: each hand-written sentence read against a point of another
+  question, each sentence stating a point read against another point of its question,
+  and ``bench/qa/written/everyday.yaml`` (sentences about nothing the course asks) read
+  against random points;
+- rewrites of the hand-written sentences: each one stating a point with its roles
+  exchanged and negated (contradictions), and terse rewrites with their labels.
 
 Each sentence goes through the judge's own preparation (:func:`judge.prepare`: terse
 notes spelled out) and is paired with two statements of its point, as the judge pairs
@@ -38,8 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.qa.pairs import generate  # noqa: E402
-from checkers.exercises.qa import crossencoder, judge  # noqa: E402
+from bench.qa.pairs import generate, negate, swap_roles, terse_rewrite  # noqa: E402
+from checkers.exercises.qa import crossencoder, judge, languages  # noqa: E402
 from checkers.exercises.qa.embed import _load, default_model_path, embed_fixed, get_embedder  # noqa: E402
 from checkers.exercises.qa.keypoints import QUESTION_BY_ID  # noqa: E402
 
@@ -76,6 +82,20 @@ def written_examples(directory: Path = WRITTEN_DIR) -> list[Example]:
     return out
 
 
+def everyday_examples(seed: int, path: Path = WRITTEN_DIR / "everyday.yaml") -> list[Example]:
+    """Sentences about nothing the course asks, each read against a random point
+    (neutral), three times over."""
+    rng = random.Random(seed)
+    points = [(q.id, p.id) for q in QUESTION_BY_ID.values() for p in q.points]
+    sentences = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
+    out = []
+    for sentence in sentences * 3:
+        question_id, point_id = rng.choice(points)
+        out.append(Example(question_id, point_id, str(sentence), crossencoder.NEUTRAL,
+                           "everyday"))
+    return out
+
+
 def generated_examples(seed: int) -> list[Example]:
     """The rubric rewrites of :func:`bench.qa.pairs.generate`."""
     label = {(1, 0): crossencoder.ENTAIL, (0, 1): crossencoder.CONTRADICT,
@@ -92,29 +112,111 @@ def in_check(example: Example, fraction: float) -> bool:
     return digest[0] / 256 < fraction
 
 
+def unrelated(examples: list[Example], seed: int) -> list[Example]:
+    """Neutral pairs the hand-written sentences give for free: each sentence read against
+    a point of another question, and each sentence stating a point read against another
+    point of its own question (without these, text about anything else reads as
+    "states the point")."""
+    rng = random.Random(seed)
+    points = [(q.id, p.id) for q in QUESTION_BY_ID.values() for p in q.points]
+    out: list[Example] = []
+    for example in examples:
+        if example.source != "written":
+            continue
+        question_id, point_id = rng.choice([p for p in points if p[0] != example.question])
+        out.append(Example(example.question, point_id, example.text, crossencoder.NEUTRAL,
+                           "other_question"))
+        siblings = [p.id for p in QUESTION_BY_ID[example.question].points
+                    if p.id != example.point]
+        if example.label == crossencoder.ENTAIL and siblings:
+            out.append(Example(example.question, rng.choice(siblings), example.text,
+                               crossencoder.NEUTRAL, "other_point_written"))
+    return out
+
+
+def rewrites(examples: list[Example], seed: int) -> list[Example]:
+    """More wrong claims from the hand-written sentences that state a point: each with
+    its roles exchanged and each negated (:mod:`bench.qa.pairs`' rewrites), as
+    contradictions; and a terse rewrite of every hand-written sentence, with its label."""
+    rng = random.Random(seed)
+    out: list[Example] = []
+    for example in examples:
+        if example.source != "written":
+            continue
+        question = QUESTION_BY_ID[example.question]
+        if example.label == crossencoder.ENTAIL:
+            for kind, text in (("written_swap", swap_roles(example.text, question, rng)),
+                               ("written_negated", negate(example.text))):
+                if text and text != example.text:
+                    out.append(Example(example.question, example.point, text,
+                                       crossencoder.CONTRADICT, kind))
+        short = terse_rewrite(example.text)
+        if short != example.text and rng.random() < 0.5:
+            out.append(Example(example.question, example.point, short, example.label,
+                               "written_terse"))
+    return out
+
+
 def pairs_for(examples: list[Example], seed: int) -> list[tuple[str, str, int]]:
-    """(statement, prepared sentence, label) rows: two partners per sentence."""
+    """(statement, prepared sentence, label) rows. A hand-written sentence is read with
+    two statements of its point (the nearest and one at random), any other with the
+    nearest only."""
     rng = random.Random(seed)
     embedder = get_embedder()
     rows: list[tuple[str, str, int]] = []
     for example in examples:
-        question = QUESTION_BY_ID[example.question]
-        text = judge.prepare(question, example.text)[1]
-        statements, _ = judge._statements(question, example.point)
+        point_question = QUESTION_BY_ID[example.point.split(".")[0]]
+        text = judge.prepare(QUESTION_BY_ID[example.question], example.text)[1]
+        statements, _ = judge._statements(point_question, example.point)
         candidates = [i for i, s in enumerate(statements) if s != example.left_out]
         if not candidates or not text.strip():
             continue
         sims = embed_fixed(embedder, list(statements)) @ embedder.embed([text])[0]
-        nearest = max(candidates, key=lambda i: float(sims[i]))
-        other = rng.choice(candidates)
-        for index in dict.fromkeys((nearest, other)):
+        chosen = [max(candidates, key=lambda i: float(sims[i]))]
+        if example.source == "written":
+            chosen.append(rng.choice(candidates))
+        for index in dict.fromkeys(chosen):
             rows.append((statements[index], text, example.label))
     return rows
 
 
+def contrasts(examples: list[Example], seed: int) -> list[tuple[str, str, str]]:
+    """(statement, a sentence stating it, the same sentence with one role pair exchanged)
+    triples: every hand-written sentence stating a point, and every rubric statement that
+    :func:`bench.qa.pairs.generate` swapped, read with the point's nearest statement."""
+    del seed  # deterministic: every exchange of every sentence
+    embedder = get_embedder()
+    out: list[tuple[str, str, str]] = []
+    for example in examples:
+        question = QUESTION_BY_ID[example.question]
+        if example.source == "written" and example.label == crossencoder.ENTAIL:
+            right = judge.prepare(question, example.text)[1]
+            wrongs = languages.role_exchanges(right, question.id)
+            avoid = None
+        elif example.source == "swap" and example.left_out:
+            right, wrongs, avoid = example.left_out, [example.text], example.left_out
+        else:
+            continue
+        statements, _ = judge._statements(question, example.point)
+        candidates = [i for i, s in enumerate(statements) if s != avoid]
+        if not wrongs or not candidates:
+            continue
+        sims = embed_fixed(embedder, list(statements)) @ embedder.embed([right])[0]
+        partner = statements[max(candidates, key=lambda i: float(sims[i]))]
+        out += [(partner, right, wrong) for wrong in wrongs]
+    return out
+
+
 def train(rows: list[tuple[str, str, int]], *, seed: int, epochs: int, rank: int,
-          batch_size: int, learning_rate: float) -> crossencoder.CrossEncoder:
-    """Fit the adapter and head on ``rows`` (AdamW, class-balanced loss, seeded)."""
+          batch_size: int, learning_rate: float,
+          contrast_rows: list[tuple[str, str, str]] = (), contrast_weight: float = 0.0,
+          contrast_batch: int = 8, margin: float = 1.0) -> crossencoder.CrossEncoder:
+    """Fit the adapter and head on ``rows`` (AdamW, class-balanced loss, seeded).
+
+    With ``contrast_weight``, each step also draws ``contrast_batch`` triples of
+    :func:`contrasts` and asks that log P(entail) of the right sentence beat that of its
+    role-exchanged twin by ``margin`` (hinge): the classes alone teach the role words
+    weakly, since a twin differs from its sentence by one token in forty."""
     import torch
 
     torch.manual_seed(seed)
@@ -141,6 +243,14 @@ def train(rows: list[tuple[str, str, int]], *, seed: int, epochs: int, rank: int
             labels = torch.tensor([label for _, _, label in batch])
             loss = torch.nn.functional.cross_entropy(model.logits(ids, mask, types), labels,
                                                      weight=class_weight)
+            if contrast_weight and contrast_rows:
+                triples = rng.sample(contrast_rows, min(contrast_batch, len(contrast_rows)))
+                pairs = ([(s, right) for s, right, _ in triples]
+                         + [(s, wrong) for s, _, wrong in triples])
+                logp = torch.log_softmax(model.logits(*model.encode(pairs)), dim=-1)
+                gap = (logp[:len(triples), crossencoder.ENTAIL]
+                       - logp[len(triples):, crossencoder.ENTAIL])
+                loss = loss + contrast_weight * torch.relu(margin - gap).mean()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -175,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--check", type=float, default=0.0,
                         help="fraction of hand-written sentences kept out, to measure")
+    parser.add_argument("--contrast", type=float, default=1.0,
+                        help="weight of the role-exchange ranking loss (0: classes only)")
     parser.add_argument("--out", type=Path, default=crossencoder.ADAPTER_FILE)
     args = parser.parse_args(argv)
 
@@ -184,15 +296,20 @@ def main(argv: list[str] | None = None) -> int:
     written = written_examples()
     generated = generated_examples(args.seed)
     training = [e for e in written + generated if not in_check(e, args.check)]
+    training += (unrelated(training, args.seed) + rewrites(training, args.seed)
+                 + everyday_examples(args.seed))
     checking = [e for e in written if in_check(e, args.check)]
     rows = pairs_for(training, args.seed)
     print(f"{len(written)} written and {len(generated)} generated sentences; "
           f"{len(rows)} training pairs, {len(checking)} sentences kept out", flush=True)
     started = time.time()
+    triples = contrasts(training, args.seed) if args.contrast else []
     model = train(rows, seed=args.seed, epochs=args.epochs, rank=args.rank,
-                  batch_size=args.batch_size, learning_rate=args.learning_rate)
+                  batch_size=args.batch_size, learning_rate=args.learning_rate,
+                  contrast_rows=triples, contrast_weight=args.contrast)
     summary = {"seed": args.seed, "epochs": args.epochs, "rank": args.rank,
                "batch_size": args.batch_size, "learning_rate": args.learning_rate,
+               "contrast_weight": args.contrast, "contrast_triples": len(triples),
                "written": len(written), "generated": len(generated),
                "training_pairs": len(rows), "seconds": round(time.time() - started)}
     if checking:

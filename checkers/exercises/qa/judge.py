@@ -25,14 +25,21 @@ whether the sentence states the point, states its opposite, or neither.
    one is no evidence) — unless it is a statement of the rubric word for word (≥ ``VERBATIM``
    similar, agreeing), which covers its point and leaves no contradiction of it; a unit only
    counts for the points it is (nearly) closest to.
-4. **Head.** Per point: support (best unit), contradiction (best unit) and, for English,
+4. **Cross-encoder** (English, :mod:`.crossencoder`). Each unit that names a point's
+   concept is read *together with* the point's nearest statements, and so is each rewrite
+   of it with one role pair exchanged: P(the unit states the point), lowered by how much
+   better its exchanged rewrite states it, and P(it states the point wrongly).
+5. **Head.** Per point: support (best unit), contradiction (best unit) and, for English,
    how much of the supporting unit's vocabulary the rubric uses (invented mechanisms bring
-   their own words) go through a logistic head (``judge.json``, trained on the tune split by
-   ``bench/bench_qa.py --tune``) to a probability that a teacher credits the point. A point
+   their own words) and the cross-encoder's two probabilities go through a logistic head
+   (``judge.json``, trained on the tune split by ``bench/bench_qa.py --tune``) to a
+   probability that a teacher credits the point. A point
    is *covered* when that probability is at least 0.5, the support reaches a floor and beats
    the contradiction (by a margin), *contradicted* when the contradiction is strong and
-   beats the support, else *missing*.
-5. **Confidence.** Taking the points' probabilities as independent, the probability that
+   beats the support, else *missing* (English with the cross-encoder: covered when the
+   probability is at least 0.5, contradicted when P(wrongly) is strong and beats
+   P(states)).
+6. **Confidence.** Taking the points' probabilities as independent, the probability that
    the answer's band (bottom < 2, middle < 7, top ≥ 7 out of 10) is the one graded; below
    ``review_below`` the grade is flagged *needs review*.
 """
@@ -100,7 +107,9 @@ class Head:
         if english:
             base.append(overlap)
             if entail is not None:
-                base += [entail, refute or 0.0]
+                # A sentence the cross-encoder reads as stating the point but whose words
+                # are far from every statement is usually about something else.
+                base += [entail, refute or 0.0, entail * support]
         return np.array(base + [1.0])
 
     def probability(self, support: float, contra: float, overlap: float, english: bool,
@@ -118,7 +127,7 @@ class Head:
     @property
     def reads_pairs(self) -> bool:
         """Whether the English head uses the cross-encoder's probabilities."""
-        return len(self.english) == 8
+        return len(self.english) > 6  # support, contra, margin, elsewhere, overlap, bias
 
 
 def load_head(path: Path | None = None) -> Head:
@@ -259,6 +268,7 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
     contra = np.zeros_like(support)
     closeness = np.zeros_like(support)  # a unit's best raw similarity to each point
     verbatim = np.zeros(support.shape, bool)
+    named = np.zeros(support.shape, bool)  # the unit is eligible and names the point's concept
     point_sims = []
     for k, point in enumerate(question.points):
         texts, s_frames = _statements(question, point.id)
@@ -271,6 +281,7 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
         for i, unit in enumerate(units):
             if not eligible[i] or not all(p.search(unit) for p in patterns):
                 continue
+            named[k, i] = True
             agree = disagree = best_agree = best_disagree = 0.0
             order = np.argsort(-sims[i], kind="stable")[:TOP]
             nearest = float(sims[i, order[0]])
@@ -323,7 +334,10 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
     entail = refute = None
     model = crossencoder.load(model_path=embedder.model_path) if english else None
     if model is not None:
-        entail, refute = _read_pairs(model, question, units, eligible, point_sims)
+        # Read only the units that could support the point (eligible, naming its concept,
+        # closest to it): the cross-encoder is not asked about every pair.
+        readable = named & allowed
+        entail, refute = _read_pairs(model, question, units, readable, point_sims)
     points = []
     for k, point in enumerate(question.points):
         i, j = int(np.argmax(support[k])), int(np.argmax(contra[k]))
@@ -341,29 +355,48 @@ def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -
 
 
 def _read_pairs(model: crossencoder.CrossEncoder, question: Question, units: list[str],
-                eligible: list[bool],
+                readable: np.ndarray,
                 point_sims: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The cross-encoder's P(entail) and P(contradict), ``(points, units)``: each eligible
-    unit read with its :data:`PARTNERS` nearest statements of each point (averaged)."""
-    pairs: list[tuple[str, str]] = []
-    slots: list[tuple[int, int]] = []
-    for k, point in enumerate(question.points):
-        texts, _ = _statements(question, point.id)
+    """The cross-encoder's P(entail) and P(contradict), ``(points, units)``, zero where
+    ``readable[k, i]`` is False.
+
+    Unit ``i`` is read with the :data:`PARTNERS` statements of point ``k`` nearest to it
+    (averaged), and so is each rewrite of it with one role pair exchanged
+    (:func:`.languages.role_exchanges`). A sentence with its roles the wrong way round
+    often still reads as stating the point, but its exchanged rewrite (the right way round)
+    reads as stating it *better*: by that much its P(entail) is lowered.
+    """
+    variants: list[tuple[int, int, bool, str]] = []
+    for k in range(len(question.points)):
         for i, unit in enumerate(units):
-            if not eligible[i]:
-                continue
-            for j in np.argsort(-point_sims[k][i], kind="stable")[:PARTNERS]:
-                pairs.append((texts[int(j)], unit))
-                slots.append((k, i))
+            if readable[k, i]:
+                variants.append((k, i, False, unit))
+                variants += [(k, i, True, v) for v in languages.role_exchanges(unit, question.id)]
+    pairs: list[tuple[str, str]] = []
+    owners: list[int] = []
+    for n, (k, i, _, text) in enumerate(variants):
+        statements, _ = _statements(question, question.points[k].id)
+        for j in np.argsort(-point_sims[k][i], kind="stable")[:PARTNERS]:
+            pairs.append((statements[int(j)], text))
+            owners.append(n)
+    probabilities = model.probabilities(pairs)
+    mean = np.zeros((len(variants), 3))
+    counts = np.zeros(len(variants))
+    for n, row in zip(owners, probabilities, strict=True):
+        mean[n] += row
+        counts[n] += 1
+    mean /= np.maximum(counts, 1)[:, None]
     entail = np.zeros((len(question.points), len(units)))
     refute = np.zeros_like(entail)
-    counts = np.zeros_like(entail)
-    for (k, i), row in zip(slots, model.probabilities(pairs), strict=True):
-        entail[k, i] += row[crossencoder.ENTAIL]
-        refute[k, i] += row[crossencoder.CONTRADICT]
-        counts[k, i] += 1
-    counts = np.maximum(counts, 1)
-    return entail / counts, refute / counts
+    exchanged = np.zeros_like(entail)
+    for n, (k, i, swapped, _) in enumerate(variants):
+        if swapped:
+            exchanged[k, i] = max(exchanged[k, i], mean[n, crossencoder.ENTAIL])
+        else:
+            entail[k, i] = mean[n, crossencoder.ENTAIL]
+            refute[k, i] = mean[n, crossencoder.CONTRADICT]
+    entail = np.clip(entail - np.maximum(0.0, exchanged - entail), 0.0, 1.0)
+    return entail, refute
 
 
 def _inherit(units: list[str], frames: list[languages.Frame]) -> list[languages.Frame]:

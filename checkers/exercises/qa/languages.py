@@ -156,6 +156,53 @@ def frame(text: str, question_id: str, lang: str) -> Frame:
     return Frame(bool(cues.search(text)), tuple(sides))
 
 
+@cache
+def role_words(question_id: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """The question's role / antonym pairs as plain English words, each as (words of one
+    side, words of the other) (``lexicon.yaml``'s pairs, then the rubric's ``antonyms``),
+    for rewriting sentences."""
+    from checkers.exercises.qa.keypoints import QUESTION_BY_ID
+
+    plain = re.compile(r"^[a-z][a-z .'-]*$")
+
+    def words(patterns: list[str]) -> tuple[str, ...]:
+        found = (w.replace("\\b", "").strip() for w in patterns)
+        return tuple(w for w in found if plain.match(w))
+
+    out: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for pair in lexicon()["pairs"].get(question_id) or ():
+        a, b = words(pair["a"]["en"]), words(pair["b"]["en"])
+        if a and b:
+            out.append((a, b))
+    question = QUESTION_BY_ID.get(question_id)
+    out += [((a,), (b,)) for a, b in (question.antonyms if question else ())]
+    return tuple(dict.fromkeys(out))
+
+
+def _whole_word(word: str) -> str:
+    return rf"(?<![\w-]){re.escape(word)}(?![\w-])"  # not part of "encoder-decoder"
+
+
+def exchange_role(sentence: str,
+                  pair: tuple[tuple[str, ...], tuple[str, ...]]) -> str | None:
+    """``sentence`` with the two sides of ``pair`` exchanged wherever their words stand
+    alone (a word of one side becomes the first word of the other: "a stateless RNN keeps
+    its state" → "a stateful RNN keeps its state"), or None when it names neither."""
+    side_a, side_b = pair
+    longest_first = sorted(side_a + side_b, key=len, reverse=True)
+    found = re.compile("|".join(f"({_whole_word(w)})" for w in longest_first))
+    if not found.search(sentence):
+        return None
+    swapped = found.sub(lambda m: side_b[0] if m.group(0) in side_a else side_a[0], sentence)
+    return swapped if swapped != sentence else None
+
+
+def role_exchanges(sentence: str, question_id: str) -> list[str]:
+    """Every rewrite of ``sentence`` with one role / antonym pair of the question exchanged."""
+    out = (exchange_role(sentence, pair) for pair in role_words(question_id))
+    return list(dict.fromkeys(s for s in out if s))
+
+
 def strip_negation(text: str, lang: str) -> str:
     """``text`` without its negation cues ("does not help" → "does help"; "不能" → "能")."""
     if lang == "en":
