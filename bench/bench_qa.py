@@ -189,6 +189,7 @@ def evaluate(rows: list[Labelled], reads: dict[int, judge.Reading],
     bands_got, bands_want, got10, want10 = [], [], [], []
     confusion = np.zeros((3, 3), int)
     by_kind: dict[str, Counter] = defaultdict(Counter)
+    terse_top = terse_correct = 0  # terse notes a teacher puts in the top band
     point_ok = point_n = 0
     flagged = flagged_wrong = wrong = 0
     for r in rows:
@@ -200,6 +201,9 @@ def evaluate(rows: list[Labelled], reads: dict[int, judge.Reading],
         want10.append(int(np.floor(r.label_score() + 0.5)))
         confusion[w, g] += 1
         by_kind[r.group][g] += 1
+        if r.group == "terse" and w == 2:
+            terse_correct += 1
+            terse_top += g == 2
         for p in result.points:
             point_ok += p.covered == (p.point.id in r.covered)
             point_n += 1
@@ -219,7 +223,8 @@ def evaluate(rows: list[Labelled], reads: dict[int, judge.Reading],
         "qwk_bands >= 0.85": quadratic_weighted_kappa(bands_want, bands_got, 3),
         "wrong-claim & negated in bottom >= 0.90": share(wrong_claim, 0)[0],
         "wrong-claim & negated in top == 0": share(wrong_claim, 2)[0],
-        "terse correct in top >= 0.85": share(["terse"], 2)[0],
+        "terse correct in top >= 0.85": (terse_top / terse_correct if terse_correct
+                                          else float("nan")),
         "partial (issue 13) in middle >= 0.70": share(["partial"], 1)[0],
     }
     for lang in LANGS:

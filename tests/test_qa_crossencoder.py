@@ -151,3 +151,13 @@ def test_the_judge_reads_a_swapped_claim_as_wrong() -> None:
                            "window.")
     assert right.verdicts()["q1.a"] == "covered", right.feedback()
     assert swapped.verdicts()["q1.a"] != "covered", swapped.feedback()
+
+
+def test_reading_a_file_at_once_gives_the_same_probabilities(model) -> None:
+    pairs = [(s, t) for s, good, bad in PAIRS for t in (good, bad)]
+    model._cache.clear()
+    one_by_one = np.concatenate([model.probabilities([p]) for p in pairs])
+    model._cache.clear()
+    with model.collecting():
+        assert not model.probabilities(pairs).any()  # only noted, read on leaving
+    assert np.allclose(model.probabilities(pairs), one_by_one, atol=1e-5)

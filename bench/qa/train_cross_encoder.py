@@ -2,7 +2,10 @@
 reproducibly, on the CPU, from key-point / sentence pairs. No labelled answer is used.
 
     python bench/qa/train_cross_encoder.py [--seed 0] [--epochs 4] [--check 0.15]
-                                           [--out checkers/exercises/qa/crossencoder.safetensors]
+                                           [--contrast 1.0] [--out FILE]
+
+The committed ``checkers/exercises/qa/crossencoder.safetensors`` is the default run
+(``--check 0 --contrast 0``, seed 0, 4 epochs, about 11 minutes on 2 CPU cores).
 
 Pairs come from two sources:
 
@@ -285,8 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--check", type=float, default=0.0,
                         help="fraction of hand-written sentences kept out, to measure")
-    parser.add_argument("--contrast", type=float, default=1.0,
-                        help="weight of the role-exchange ranking loss (0: classes only)")
+    parser.add_argument("--contrast", type=float, default=0.0,
+                        help="weight of the role-exchange ranking loss (0, the committed "
+                        "adapter: classes only; 1.0 was tried and did no better on tune)")
     parser.add_argument("--out", type=Path, default=crossencoder.ADAPTER_FILE)
     args = parser.parse_args(argv)
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ LABELS = ("neutral", "entail", "contradict")
 NEUTRAL, ENTAIL, CONTRADICT = range(3)
 MAX_TOKENS = 160
 BATCH_SIZE = 64
+PADDING_SLACK = 1.5  # a batch's padded size may be at most 1.5 times its real tokens
 # The linear maps of each encoder layer that the adapter updates.
 LINEARS = ("query", "key", "value", "attention_out", "intermediate", "output")
 
@@ -86,6 +89,21 @@ class CrossEncoder:
         self.weight = weight
         self.bias = bias
         self._cache: dict[tuple[str, str], np.ndarray] = {}
+        self._pending: dict[tuple[str, str], None] | None = None
+
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Within this block :meth:`probabilities` only notes the pairs it is asked about
+        (and answers with zeros); on leaving, all of them are read at once, in batches of
+        similar lengths. Reading a whole answers file this way first wastes less on padding
+        than reading it answer by answer; a probability depends on its batch only at float32
+        rounding."""
+        self._pending = {}
+        try:
+            yield
+        finally:
+            pending, self._pending = list(self._pending), None
+            self.probabilities(pending)
 
     def logits(self, ids: Any, mask: Any, types: Any) -> Any:
         """Class logits, ``(batch, 3)``, for torch ``ids``, ``mask`` and ``types``."""
@@ -107,6 +125,9 @@ class CrossEncoder:
         """``(len(pairs), 3)`` probabilities of neutral / entail / contradict for each
         (statement, sentence) pair; remembered for the process."""
         missing = [p for p in dict.fromkeys(pairs) if p not in self._cache]
+        if self._pending is not None:
+            self._pending.update(dict.fromkeys(missing))
+            return np.zeros((len(pairs), 3), np.float32)
         if missing:
             import torch
 
@@ -140,11 +161,24 @@ class CrossEncoder:
 
 
 def _batches(pairs: list[tuple[str, str]], encoder: Any) -> list[list[tuple[str, str]]]:
-    """``pairs`` sorted by length in batches of at most :data:`BATCH_SIZE` (less padding)."""
+    """``pairs`` sorted by length, in batches of at most :data:`BATCH_SIZE` whose padding
+    is at most a third of their tokens (padding is wasted compute)."""
     lengths = [int(m.sum()) for m in encoder.tokenize_pairs(pairs, MAX_TOKENS)[1]]
     order = sorted(range(len(pairs)), key=lambda i: (lengths[i], pairs[i]))
-    return [[pairs[i] for i in order[k:k + BATCH_SIZE]]
-            for k in range(0, len(order), BATCH_SIZE)]
+    batches: list[list[tuple[str, str]]] = []
+    batch: list[tuple[str, str]] = []
+    real = 0
+    for i in order:
+        longest = lengths[i]  # ascending: the newcomer is the longest so far
+        if batch and (len(batch) >= BATCH_SIZE
+                      or (len(batch) + 1) * longest > PADDING_SLACK * (real + longest)):
+            batches.append(batch)
+            batch, real = [], 0
+        batch.append(pairs[i])
+        real += longest
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def metadata(path: Path = ADAPTER_FILE) -> dict[str, Any]:

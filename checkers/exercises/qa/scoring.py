@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checkers.exercises.qa import judge
+from checkers.exercises.qa import crossencoder, judge
 from checkers.exercises.qa import text as qa_text
 from checkers.exercises.qa.embed import Embedder, get_embedder
 from checkers.exercises.qa.judge import required  # noqa: F401 - re-exported
@@ -146,8 +146,18 @@ def read_answer(question_id: str, text: str, *, params: Params | None = None,
 
 def prefetch_answers(answers: dict[str, str], *, model_path: str | None = None) -> None:
     """Embed all of one file's English answers in a few batches before they are graded
-    one by one (:func:`checkers.exercises.qa.judge.prefetch`)."""
-    judge.prefetch(answers, QUESTION_BY_ID, get_embedder(model_path))
+    one by one (:func:`checkers.exercises.qa.judge.prefetch`), then let the cross-encoder
+    read every pair the file will ask about at once (:meth:`CrossEncoder.collecting`)."""
+    embedder = get_embedder(model_path)
+    judge.prefetch(answers, QUESTION_BY_ID, embedder)
+    model = crossencoder.load(model_path=embedder.model_path)
+    if model is None:
+        return
+    with model.collecting():
+        for question_id, text in answers.items():
+            if (question_id in QUESTION_BY_ID and isinstance(text, str)
+                    and qa_text.tokens(qa_text.normalize(text))):
+                read_answer(question_id, text, embedder=embedder)
 
 
 def grade_reading(question_id: str, reading: judge.Reading,
