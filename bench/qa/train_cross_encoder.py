@@ -160,12 +160,19 @@ def rewrites(examples: list[Example], seed: int) -> list[Example]:
     return out
 
 
+def _nearest(statements: tuple[str, ...], text: str, candidates: list[int]) -> int:
+    """The index among ``candidates`` of the statement nearest to ``text`` (MiniLM), as
+    the judge chooses a unit's partners."""
+    embedder = get_embedder()
+    sims = embed_fixed(embedder, list(statements)) @ embedder.embed([text])[0]
+    return max(candidates, key=lambda i: float(sims[i]))
+
+
 def pairs_for(examples: list[Example], seed: int) -> list[tuple[str, str, int]]:
     """(statement, prepared sentence, label) rows. A hand-written sentence is read with
     two statements of its point (the nearest and one at random), any other with the
     nearest only."""
     rng = random.Random(seed)
-    embedder = get_embedder()
     rows: list[tuple[str, str, int]] = []
     for example in examples:
         point_question = QUESTION_BY_ID[example.point.split(".")[0]]
@@ -174,8 +181,7 @@ def pairs_for(examples: list[Example], seed: int) -> list[tuple[str, str, int]]:
         candidates = [i for i, s in enumerate(statements) if s != example.left_out]
         if not candidates or not text.strip():
             continue
-        sims = embed_fixed(embedder, list(statements)) @ embedder.embed([text])[0]
-        chosen = [max(candidates, key=lambda i: float(sims[i]))]
+        chosen = [_nearest(statements, text, candidates)]
         if example.source == "written":
             chosen.append(rng.choice(candidates))
         for index in dict.fromkeys(chosen):
@@ -183,12 +189,10 @@ def pairs_for(examples: list[Example], seed: int) -> list[tuple[str, str, int]]:
     return rows
 
 
-def contrasts(examples: list[Example], seed: int) -> list[tuple[str, str, str]]:
+def contrasts(examples: list[Example]) -> list[tuple[str, str, str]]:
     """(statement, a sentence stating it, the same sentence with one role pair exchanged)
     triples: every hand-written sentence stating a point, and every rubric statement that
     :func:`bench.qa.pairs.generate` swapped, read with the point's nearest statement."""
-    del seed  # deterministic: every exchange of every sentence
-    embedder = get_embedder()
     out: list[tuple[str, str, str]] = []
     for example in examples:
         question = QUESTION_BY_ID[example.question]
@@ -204,8 +208,7 @@ def contrasts(examples: list[Example], seed: int) -> list[tuple[str, str, str]]:
         candidates = [i for i, s in enumerate(statements) if s != avoid]
         if not wrongs or not candidates:
             continue
-        sims = embed_fixed(embedder, list(statements)) @ embedder.embed([right])[0]
-        partner = statements[max(candidates, key=lambda i: float(sims[i]))]
+        partner = statements[_nearest(statements, right, candidates)]
         out += [(partner, right, wrong) for wrong in wrongs]
     return out
 
@@ -307,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(written)} written and {len(generated)} generated sentences; "
           f"{len(rows)} training pairs, {len(checking)} sentences kept out", flush=True)
     started = time.time()
-    triples = contrasts(training, args.seed) if args.contrast else []
+    triples = contrasts(training) if args.contrast else []
     model = train(rows, seed=args.seed, epochs=args.epochs, rank=args.rank,
                   batch_size=args.batch_size, learning_rate=args.learning_rate,
                   contrast_rows=triples, contrast_weight=args.contrast)

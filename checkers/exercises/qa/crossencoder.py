@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -29,19 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from checkers.exercises.qa.embed import THREADS_ENV, _load, default_model_path
+from checkers.exercises.qa.embed import _load, default_model_path, length_batches, model_threads
 
 ADAPTER_FILE = Path(__file__).with_name("crossencoder.safetensors")
 ADAPTER_ENV = "SEQGRADE_QA_CROSS_ENCODER"  # another adapter file, or "none" to go without
 LABELS = ("neutral", "entail", "contradict")
 NEUTRAL, ENTAIL, CONTRADICT = range(3)
 MAX_TOKENS = 160
-BATCH_SIZE = 64
-PADDING_SLACK = 1.5  # a batch's padded size may be at most 1.5 times its real tokens
 # The linear maps of each encoder layer that the adapter updates.
 LINEARS = ("query", "key", "value", "attention_out", "intermediate", "output")
-
-_lock = threading.Lock()
 
 
 class LowRank:
@@ -131,17 +126,13 @@ class CrossEncoder:
         if missing:
             import torch
 
-            threads = max(1, int(os.environ.get(THREADS_ENV, "1") or 1))
-            with _lock, torch.inference_mode():
-                previous = torch.get_num_threads()
-                torch.set_num_threads(threads)
-                try:
-                    for batch in _batches(missing, self.encoder):
-                        probs = torch.softmax(self.logits(*self.encode(batch)), dim=-1)
-                        for pair, row in zip(batch, probs.numpy(), strict=True):
-                            self._cache[pair] = row.astype(np.float32)
-                finally:
-                    torch.set_num_threads(previous)
+            lengths = [int(m.sum())
+                       for m in self.encoder.tokenize_pairs(missing, MAX_TOKENS)[1]]
+            with model_threads():
+                for batch in length_batches(missing, lengths):
+                    probs = torch.softmax(self.logits(*self.encode(batch)), dim=-1)
+                    for pair, row in zip(batch, probs.numpy(), strict=True):
+                        self._cache[pair] = row.astype(np.float32)
             if len(self._cache) > 100_000:
                 self._cache.clear()
                 return self.probabilities(pairs)
@@ -158,27 +149,6 @@ class CrossEncoder:
         tensors["head.bias"] = self.bias.detach().contiguous()
         info = {"scale": self.adapter.scale, **meta}
         save_file(tensors, str(path), metadata={"seqgrade": json.dumps(info, sort_keys=True)})
-
-
-def _batches(pairs: list[tuple[str, str]], encoder: Any) -> list[list[tuple[str, str]]]:
-    """``pairs`` sorted by length, in batches of at most :data:`BATCH_SIZE` whose padding
-    is at most a third of their tokens (padding is wasted compute)."""
-    lengths = [int(m.sum()) for m in encoder.tokenize_pairs(pairs, MAX_TOKENS)[1]]
-    order = sorted(range(len(pairs)), key=lambda i: (lengths[i], pairs[i]))
-    batches: list[list[tuple[str, str]]] = []
-    batch: list[tuple[str, str]] = []
-    real = 0
-    for i in order:
-        longest = lengths[i]  # ascending: the newcomer is the longest so far
-        if batch and (len(batch) >= BATCH_SIZE
-                      or (len(batch) + 1) * longest > PADDING_SLACK * (real + longest)):
-            batches.append(batch)
-            batch, real = [], 0
-        batch.append(pairs[i])
-        real += longest
-    if batch:
-        batches.append(batch)
-    return batches
 
 
 def metadata(path: Path = ADAPTER_FILE) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,44 @@ def _load(path: str, engine: str = "minilm") -> Any:
     raise ValueError(f"{ENGINE_ENV} must be 'minilm' or 'transformers', not {engine!r}")
 
 
+def length_batches(items: list[Any], lengths: list[int]) -> list[list[Any]]:
+    """``items`` sorted by token count (``lengths``), in batches whose padding is wasted
+    compute: a batch is closed before its padding would exceed a third of its tokens or
+    it would hold :data:`BATCH_SIZE` items."""
+    order = sorted(range(len(items)), key=lambda i: (lengths[i], items[i]))
+    batches: list[list[Any]] = []
+    batch: list[Any] = []
+    real = 0
+    for i in order:
+        longest = lengths[i]  # ascending: the newcomer is the longest so far
+        if batch and (len(batch) >= BATCH_SIZE
+                      or (len(batch) + 1) * longest > PADDING_SLACK * (real + longest)):
+            batches.append(batch)
+            batch, real = [], 0
+        batch.append(items[i])
+        real += longest
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+@contextmanager
+def model_threads() -> Iterator[None]:
+    """Inference on the shared MiniLM weights: one caller at a time, inside
+    ``torch.inference_mode()``, with ``$SEQGRADE_QA_THREADS`` threads (1 by default: the
+    grading processes share the CPUs)."""
+    import torch
+
+    threads = max(1, int(os.environ.get(THREADS_ENV, "1") or 1))
+    with _lock, torch.inference_mode():
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
+
+
 def engine_name() -> str:
     """The encoder in use: ``$SEQGRADE_QA_ENGINE`` or ``"minilm"``."""
     return os.environ.get(ENGINE_ENV, "").strip() or "minilm"
@@ -111,46 +151,20 @@ class Embedder:
         return np.stack([self._cache[t] for t in texts])
 
     def _batches(self, texts: list[str]) -> list[list[str]]:
-        """``texts`` in batches of similar token counts (padding is wasted compute).
-
-        Sorted by length, a batch is closed before padding would exceed a third of
-        its tokens or it would hold :data:`BATCH_SIZE` texts. An embedding depends on its
-        batch only at float32 rounding (about 1e-7), far below what a grade reads.
-        """
-        lengths = self._token_counts(texts)
-        order = sorted(range(len(texts)), key=lambda i: (lengths[i], texts[i]))
-        batches: list[list[str]] = []
-        batch: list[str] = []
-        real = 0
-        for i in order:
-            longest = lengths[i]  # ascending: the newcomer is the longest so far
-            if batch and (len(batch) >= BATCH_SIZE
-                          or (len(batch) + 1) * longest > PADDING_SLACK * (real + longest)):
-                batches.append(batch)
-                batch, real = [], 0
-            batch.append(texts[i])
-            real += longest
-        if batch:
-            batches.append(batch)
-        return batches
+        """``texts`` in batches of similar token counts (:func:`length_batches`). An
+        embedding depends on its batch only at float32 rounding (about 1e-7), far below
+        what a grade reads."""
+        return length_batches(texts, self._token_counts(texts))
 
     def _token_counts(self, texts: list[str]) -> list[int]:
         encoder = _load(self.model_path, engine_name())
         return [int(row.sum()) for row in encoder.tokenize(texts, MAX_TOKENS)[1]]
 
     def _encode(self, batch: list[str]) -> np.ndarray:
-        """Run the model on one batch (single-threaded by default: the graders share CPUs)."""
-        import torch
-
+        """Run the model on one batch (:func:`model_threads`)."""
         encoder = _load(self.model_path, engine_name())
-        threads = max(1, int(os.environ.get(THREADS_ENV, "1") or 1))
-        with _lock, torch.inference_mode():
-            previous = torch.get_num_threads()
-            torch.set_num_threads(threads)
-            try:
-                return self._forward(encoder, batch)
-            finally:
-                torch.set_num_threads(previous)
+        with model_threads():
+            return self._forward(encoder, batch)
 
     @staticmethod
     def _forward(encoder: Any, batch: list[str]) -> np.ndarray:
