@@ -14,7 +14,7 @@ Typical use::
     seqgrade export --db grades.sqlite --format canvas --roster roster.csv --out canvas.csv
     seqgrade report --db grades.sqlite --html report.html
     seqgrade feedback --db grades.sqlite --out feedback/          # one page per student
-    seqgrade autograder reber --out autograder.zip --config course.toml
+    seqgrade autograder reber --out autograder.zip --config course.toml   # a secret seed
 
 Extra options of ``grade``: ``--checks ID[,ID...]`` (a subset of the checks),
 ``--no-resume`` (grade everything again), ``--seed``, ``--data-dir``, ``--timeout-scale``.
@@ -93,11 +93,16 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         print(f"seqgrade: {folder} is not a folder of submissions", file=sys.stderr)
         return EXIT_USAGE
     checks = chosen_checks(args.exercise, args.checks)
+    seed = grading_seed(args)
+    if seed == 0:
+        print("seqgrade: warning: grading officially with seed 0, the public seed that every "
+              "student's `seqgrade check` uses: the hidden sets are the ones students test "
+              "on. Set `seed` in the course TOML (--config) or pass --seed N", file=sys.stderr)
     reporter = _RichReporter(quiet=args.quiet)
     try:
         summary = run_batch(
             args.exercise, folder, Path(args.db), jobs=args.jobs, dask=args.dask,
-            resume=args.resume, seed=grading_seed(args), options=grading_options(args),
+            resume=args.resume, seed=seed, options=grading_options(args),
             checks=checks, reporter=reporter,
         )
     except GradebookBusy as error:
@@ -228,17 +233,29 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def _cmd_autograder(args: argparse.Namespace) -> int:
-    from checkers.batch.autograder import build_autograder
+    from checkers.batch.autograder import build_autograder, read_settings
 
-    config = Path(args.config) if args.config else None
-    if config is not None and not config.is_file():
-        print(f"seqgrade: no course file at {config}", file=sys.stderr)
-        return EXIT_USAGE
-    out = build_autograder(args.exercise, Path(args.out), config=config, seed=args.seed,
-                           leaderboard=args.leaderboard)
+    out = build_autograder(
+        args.exercise, Path(args.out), config=Path(args.config) if args.config else None,
+        seed=args.seed, public_seed=args.public_seed, leaderboard=args.leaderboard,
+        allow_unisolated=args.allow_unisolated, show_hidden=args.show_hidden,
+        timeout=args.timeout, data_dir=args.data_dir)
+    settings = read_settings(out)
     size = out.stat().st_size
     print(f"wrote {out} ({size / 1024:.0f} KiB): upload it as the Gradescope autograder "
-          f"of a programming assignment")
+          f"of a programming assignment, with a timeout of {settings['timeout']} s or more "
+          "(its README.md says which memory and CPU to set)")
+    source = {"drawn": "drawn at random for this build", "--seed": "from --seed",
+              "course file": "the course file's `seed`", "public": "the PUBLIC seed"}
+    print(f"grading seed {settings['seed']} ({source[settings['seed_source']]}; keep it "
+          "secret: `seqgrade grade --seed` with it grades the same hidden sets)")
+    if settings["seed_source"] == "public":
+        print("seqgrade: warning: this autograder grades with seed 0, the public seed that "
+              "every student's `seqgrade check` uses: its hidden sets are the ones students "
+              "test on at home", file=sys.stderr)
+    if settings["allow_unisolated"]:
+        print("seqgrade: warning: --allow-unisolated: where the sandbox cannot isolate a "
+              "submission, it is graded anyway and the report says so", file=sys.stderr)
     return EXIT_OK
 
 
@@ -253,13 +270,34 @@ def install_feedback(commands: argparse._SubParsersAction) -> None:
 
 def install_autograder(commands: argparse._SubParsersAction) -> None:
     """Register ``seqgrade autograder``."""
-    autograder = commands.add_parser("autograder", help="a Gradescope autograder zip")
+    autograder = commands.add_parser(
+        "autograder", help="a Gradescope autograder zip",
+        description="Validate the course file, the data and the settings (exit 2 with the "
+                    "reason on a problem), then write Gradescope's autograder zip.")
     autograder.add_argument("exercise")
     autograder.add_argument("--out", default="autograder.zip", help="the zip to write")
-    autograder.add_argument("--config", help="the course TOML (seed, points, limits)")
+    autograder.add_argument("--config", help="the course TOML (seed, points, limits), "
+                                             "validated against the exercise")
     autograder.add_argument("--seed", type=int, default=None,
-                            help="grading seed (default: the course TOML's `seed`, else 0)")
+                            help="grading seed (default: the course TOML's `seed`, else a "
+                                 "secret seed drawn for this build; never 0)")
+    autograder.add_argument("--public-seed", action="store_true",
+                            help="grade with seed 0, the public seed of every student's "
+                                 "`seqgrade check` (its hidden sets are not hidden)")
+    autograder.add_argument("--allow-unisolated", action="store_true",
+                            help="grade even where the worker cannot be isolated; the "
+                                 "report says so")
+    autograder.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
+                            help="the timeout the Gradescope assignment will have (default "
+                                 "600, Gradescope's; at most 2400): checks stop 60 s before it")
+    autograder.add_argument("--data-dir", help="folder with the exercise's data files, packed "
+                                               "into the zip (else SEQGRADE_DATA_DIR)")
+    autograder.add_argument("--show-hidden", action="store_true",
+                            help="show every check, the total and the leaderboard at once "
+                                 "(a course without hidden tests, or a rebuild after the due "
+                                 "date with the same --seed)")
     autograder.add_argument("--leaderboard", action="store_true",
                             help="post a leaderboard (accuracy, nats/char) where the "
-                                 "exercise has one")
+                                 "exercise has one; columns on hidden data need "
+                                 "--show-hidden")
     autograder.set_defaults(run=_cmd_autograder)

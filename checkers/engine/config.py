@@ -22,6 +22,10 @@ time_budget = 120      # seconds of wall clock for all the checks of one submiss
 heldout = "private.txt"  # a private held-out text (relative to this file), read by the
                          # grader only: the submission's worker never sees it
 ```
+
+Every key is known: a section key, a limit or a top-level setting that is not listed here
+is an error, never ignored. :func:`validate_course` also checks each section against its
+exercise (check ids, limits): what ``seqgrade autograder --config`` runs before it builds.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ _LIMIT_FIELDS = {"memory": "memory_bytes", "cpu_seconds": "cpu_seconds",
                  "file_size": "file_bytes", "disk": "disk_bytes", "processes": "processes",
                  "open_files": "open_files"}
 _SIZES = {"memory", "file_size", "disk"}
+# The keys of an exercise's section.
+SECTION_KEYS = ("points", "limits", "heldout")
 
 
 def parse_size(value: Any, where: str) -> int:
@@ -63,6 +69,8 @@ class ExerciseConfig:
     limits: dict[str, Any] = field(default_factory=dict)
     # Grading options the section sets (``heldout`` -> options["heldout_path"]).
     options: dict[str, Any] = field(default_factory=dict)
+    # Files the section names: as written in the course file -> resolved path.
+    files: dict[str, Path] = field(default_factory=dict)
 
     def apply_points(self, exercise: Exercise) -> Exercise:
         """The exercise with its checks' points replaced."""
@@ -80,12 +88,14 @@ class ExerciseConfig:
         changes = {}
         for key, value in self.limits.items():
             where = f"[{exercise.name}.limits] {key}"
+            if isinstance(value, bool):
+                raise ConfigError(f"{where}: {value!r} is not a number")
             if key == "call_timeout":
                 if not isinstance(value, int | float) or value <= 0:
                     raise ConfigError(f"{where}: expected a positive number of seconds")
                 exercise = dataclasses.replace(exercise, call_timeout=float(value))
             elif key == "time_budget":
-                if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                if not isinstance(value, int | float) or value <= 0:
                     raise ConfigError(f"{where}: expected a positive number of seconds")
                 changes["time_budget"] = float(value)
             elif key in _LIMIT_FIELDS:
@@ -128,16 +138,23 @@ def load_config(path: Path) -> dict[str, ExerciseConfig]:
         if name in COURSE_KEYS:
             continue
         if not isinstance(section, dict):
-            raise ConfigError(f"{path}: [{name}] must be a table")
+            raise ConfigError(f"{path}: [{name}] must be a table (top-level settings: "
+                              f"{', '.join(COURSE_KEYS)})")
+        unknown = sorted(set(section) - set(SECTION_KEYS))
+        if unknown:
+            raise ConfigError(f"{path}: [{name}]: unknown keys {unknown} (known: "
+                              f"{', '.join(SECTION_KEYS)})")
         points = section.get("points", {})
         limits = section.get("limits", {})
         if not isinstance(points, dict) or not all(
-            isinstance(v, int | float) and v >= 0 for v in points.values()
+            isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+            for v in points.values()
         ):
             raise ConfigError(f"{path}: [{name}.points] must map check ids to numbers ≥ 0")
         if not isinstance(limits, dict):
             raise ConfigError(f"{path}: [{name}.limits] must be a table")
         options: dict[str, Any] = {}
+        files: dict[str, Path] = {}
         heldout = section.get("heldout")
         if heldout is not None:
             if not isinstance(heldout, str) or not heldout:
@@ -146,6 +163,25 @@ def load_config(path: Path) -> dict[str, ExerciseConfig]:
             if not heldout_path.is_file():
                 raise ConfigError(f"{path}: [{name}] heldout: {heldout_path} does not exist")
             options["heldout_path"] = str(heldout_path)
+            files[heldout] = heldout_path
         configs[name] = ExerciseConfig(points=dict(points), limits=dict(limits),
-                                       options=options)
+                                       options=options, files=files)
+    return configs
+
+
+def validate_course(path: Path) -> dict[str, ExerciseConfig]:
+    """Read a course file and check every part of it against the installed exercises:
+    the seed, each section's exercise, its check ids, points and limits, and the files it
+    names. Raises :class:`ConfigError` with a one-line reason at the first problem."""
+    from checkers.engine.registry import exercise_names, get_exercise
+    from checkers.sandbox.runner import Limits
+
+    load_course_seed(path)
+    configs = load_config(path)
+    for name, overrides in configs.items():
+        if name not in exercise_names():
+            raise ConfigError(f"{path}: [{name}]: no exercise {name!r} (installed: "
+                              f"{', '.join(exercise_names())})")
+        exercise = overrides.apply_points(get_exercise(name))
+        overrides.apply_limits(Limits(), exercise)
     return configs

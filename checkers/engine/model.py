@@ -74,6 +74,11 @@ class Check:
     # Graded on a hidden set (the grading seed's data): its result is shown only after the
     # due date on Gradescope (``visibility: after_due_date``).
     hidden_data: bool = False
+    # Its verdict is public, but the figures it reports are measured on hidden data (e.g. a
+    # trained-model probe on the hidden set). Such a check reports every figure it measures
+    # as a metric; while hidden checks are hidden, a result that carries metrics is shown
+    # without its feedback and metrics, which come after the due date with the hidden checks.
+    hidden_figures: bool = False
 
 
 @dataclass(frozen=True)

@@ -515,6 +515,7 @@ CHECKS = (
         10,
         _check_trained_model,
         call_timeout=MODEL_CALL_TIMEOUT,
+        hidden_figures=True,
     ),
 )
 

@@ -624,7 +624,7 @@ CHECKS = (
     Check("reber.long_range", "the classifier remembers the second letter", 10,
           check_long_range, call_timeout=MODEL_TIMEOUT, hidden_data=True),
     Check("reber.trained_model", "predict's answers come from a trained RNN in reber.keras",
-          10, check_trained_model, call_timeout=MODEL_TIMEOUT),
+          10, check_trained_model, call_timeout=MODEL_TIMEOUT, hidden_figures=True),
 )
 
 EXERCISE = Exercise(

@@ -825,7 +825,7 @@ CHECKS = (
     Check("textgen.heldout_loss", "held-out loss of the char model", 15, check_heldout_loss,
           call_timeout=MODEL_TIMEOUT, hidden_data=True),
     Check("textgen.trained_model", "the char model's answers come from a trained RNN", 10,
-          check_trained_model, call_timeout=MODEL_TIMEOUT),
+          check_trained_model, call_timeout=MODEL_TIMEOUT, hidden_figures=True),
     Check("textgen.consistency", "sequence_log_probs agrees with next_char_distribution", 10,
           check_consistency, call_timeout=MODEL_TIMEOUT),
     Check("textgen.generate_text", "stateful one-step generation", 10, check_generate_text,

@@ -479,13 +479,13 @@ CHECKS = (
     Check("wordgen.sampling", "temperature sampling (Foster's sample_from)", 15,
           check_sampling),
     Check("wordgen.heldout_loss", "held-out loss of the word model", 25, check_heldout_loss,
-          call_timeout=MODEL_TIMEOUT),
+          call_timeout=MODEL_TIMEOUT, hidden_data=True),
     Check("wordgen.consistency", "token_log_probs agrees with next_token_probs", 10,
           check_consistency, call_timeout=MODEL_TIMEOUT),
     Check("wordgen.generate", "generation to the end token or max_tokens", 15,
           check_generate, call_timeout=MODEL_TIMEOUT),
     Check("wordgen.trained_model", "the word model's answers come from a trained RNN", 10,
-          check_trained_model, call_timeout=MODEL_TIMEOUT),
+          check_trained_model, call_timeout=MODEL_TIMEOUT, hidden_figures=True),
 )
 
 EXERCISE = Exercise(
