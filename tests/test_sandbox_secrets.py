@@ -89,9 +89,13 @@ def machine(tmp_path_factory) -> dict:
     home.mkdir()
     (home / ".course_secret").write_text(secrets["HOME"])
     (course / "submissions" / "alice.py").write_text(HOSTILE)
-    (course / "submissions" / "bob.py").write_text(HOSTILE)
+    # Bob's own file holds a secret of his: his search may find it (it is his), Alice's
+    # must not (another student's submission, during the same `grade`).
+    neighbour = f"PLANTED-BOB-{token}"
+    (course / "submissions" / "bob.py").write_text(HOSTILE + f"\n# {neighbour}\n")
     env = {**os.environ, "HOME": str(home), "SEQGRADE_INSTRUCTOR_TOKEN": secrets["ENV"]}
-    return {"root": root, "course": course, "secrets": secrets, "env": env}
+    return {"root": root, "course": course, "secrets": secrets, "env": env,
+            "neighbour": neighbour}
 
 
 def _run(machine: dict, *args: str) -> str:
@@ -128,20 +132,56 @@ def test_no_secret_reaches_the_gradebook_exports_report_or_terminal(machine: dic
         _assert_clean(machine, path.read_bytes().decode("latin-1"), str(path))
     with sqlite3.connect(db) as connection:
         dump = "\n".join(connection.iterdump())
+        alice = "\n".join(str(row) for row in connection.execute(
+            "select report from grades where student like 'alice%'"))
     assert "FOUND" in dump
     _assert_clean(machine, dump, "the gradebook")
+    assert "FOUND" in alice and machine["neighbour"] not in alice, alice
+    _assert_level(machine, terminal)
 
 
-def test_the_search_finds_the_secrets_where_the_host_stays_readable(machine: dict) -> None:
-    """Positive control: without namespaces the same search finds them (aimed at the
-    course folder, so that the 2,000 characters of an error message are not spent on other
-    finds of the host)."""
-    aimed = machine["root"] / "aimed" / "alice.py"
+def _assert_level(machine: dict, terminal: str) -> None:
+    """Where the run knows the level it must reach (the container emulation: landlock),
+    the report says that level."""
+    expected = os.environ.get("SEQGRADE_EXPECT_ISOLATION")
+    if expected:
+        assert f'"isolation": "{expected}"' in terminal, terminal[-3000:]
+
+
+def _aimed(machine: dict, name: str) -> Path:
+    """The hostile search aimed at the course folder (so that the 2,000 characters of an
+    error message are not spent on other finds of the host)."""
+    aimed = machine["root"] / name / "alice.py"
     aimed.parent.mkdir()
     aimed.write_text(HOSTILE.replace('TOP = "/"', f"TOP = {str(machine['course'])!r}"))
-    report = grade("shifted_targets", aimed,
-                   checks=[CHECKS],
-                   options={"worker_env": {"SEQGRADE_NO_NAMESPACES": "1"}})
+    return aimed
+
+
+@pytest.mark.skipif(os.environ.get("SEQGRADE_EXPECT_ISOLATION") != "landlock",
+                    reason="a positive control for the container emulation (run inside it "
+                           "by tests/test_sandbox_container.py)")
+def test_the_search_finds_the_secrets_where_nothing_isolates(machine: dict) -> None:
+    """Positive control: with no layer at all (a container without Landlock: only uid 0
+    is mapped, so no user id of its own either), the same search finds them."""
+    report = grade("shifted_targets", _aimed(machine, "aimed"), checks=[CHECKS],
+                   options={"worker_env": {"SEQGRADE_NO_LANDLOCK": "1"}})
     feedback = " ".join(c.feedback for c in report.checks)
     assert machine["secrets"]["ROSTER"] in feedback, feedback
+    assert report.isolation == "none"
     assert any("not isolated" in note for note in report.notes)
+
+
+@pytest.mark.parametrize("switched_off", [
+    ("SEQGRADE_NO_NAMESPACES",),
+    ("SEQGRADE_NO_NAMESPACES", "SEQGRADE_NO_SECCOMP"),
+])
+def test_each_layer_alone_keeps_the_course_folder_out_of_reach(machine: dict,
+                                                               switched_off) -> None:
+    """Without namespaces, Landlock alone (and without seccomp too) stops the search."""
+    report = grade("shifted_targets", _aimed(machine, "-".join(switched_off)),
+                   checks=[CHECKS],
+                   options={"worker_env": {name: "1" for name in switched_off}})
+    feedback = " ".join(c.feedback for c in report.checks)
+    assert "FOUND" in feedback
+    _assert_clean(machine, feedback, "the feedback")
+    assert report.isolation == "landlock", report.notes

@@ -194,6 +194,12 @@ def run_batch(exercise: str, folder: Path, db_path: Path, *, jobs: int = 1,
     from checkers.engine.registry import get_exercise
 
     get_exercise(exercise)  # unknown names fail here, before any work
+    options = dict(options or {})
+    if options.get("official") and not options.get("allow_unisolated") \
+            and get_exercise(exercise).grades != "text":
+        from checkers.sandbox.levels import require_isolation
+
+        require_isolation(options.get("worker_env"))  # before any work, in one line
     reporter = reporter or Reporter()
     started = time.perf_counter()
     summary = BatchSummary()

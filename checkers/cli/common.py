@@ -21,10 +21,14 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout-scale", type=float,
                         help="multiply every per-call time limit (slow machines)")
     parser.add_argument("--config", help="the course TOML: seed, points and limits per exercise")
+    parser.add_argument("--allow-unisolated", action="store_true",
+                        help="grade officially even where the sandbox can apply no isolation "
+                             "(the report then says so at the top)")
 
 
 def grading_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Options passed to checks (data folder, time-out scale, course TOML)."""
+    """Options passed to checks (data folder, time-out scale, course TOML, whether the grade
+    is official and so must be isolated)."""
     options: dict[str, Any] = {}
     data_dir = getattr(args, "data_dir", None) or os.environ.get("SEQGRADE_DATA_DIR")
     if data_dir:
@@ -33,6 +37,12 @@ def grading_options(args: argparse.Namespace) -> dict[str, Any]:
         options["timeout_scale"] = args.timeout_scale
     if getattr(args, "config", None):
         options["config_path"] = str(Path(args.config).resolve())
+    # Official grades refuse to run unisolated: `grade`, and `check` with a course TOML.
+    command = getattr(args, "command", None)
+    if command == "grade" or (command == "check" and getattr(args, "config", None)):
+        options["official"] = True
+    if getattr(args, "allow_unisolated", False):
+        options["allow_unisolated"] = True
     return options
 
 

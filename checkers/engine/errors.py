@@ -13,7 +13,11 @@ Two families:
 from __future__ import annotations
 
 from checkers.sandbox.errors import (
+    BrokenInstallation,
     CallTimeout,
+    GraderEnvironmentError,
+    GraderError,
+    IsolationUnavailable,
     NotImplementedInSubmission,
     SubmissionError,
     SubmissionRaised,
@@ -22,10 +26,13 @@ from checkers.sandbox.errors import (
 )
 
 __all__ = [
+    "BrokenInstallation",
     "CallTimeout",
     "ConfigError",
+    "GraderEnvironmentError",
     "GraderError",
     "GraderSetupError",
+    "IsolationUnavailable",
     "NotImplementedInSubmission",
     "SubmissionError",
     "SubmissionRaised",
@@ -34,10 +41,6 @@ __all__ = [
     "WorkerDied",
     "WrongType",
 ]
-
-
-class GraderError(Exception):
-    """The root of the errors that are not the submission's doing."""
 
 
 class GraderSetupError(GraderError, RuntimeError):

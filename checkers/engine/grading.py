@@ -10,12 +10,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from checkers.engine.errors import GraderSetupError, SubmissionError
+from checkers.engine.errors import GraderEnvironmentError, GraderSetupError, SubmissionError
 from checkers.engine.model import Check, Context, Exercise, Outcome
 from checkers.engine.registry import get_exercise, plugin_folders
 from checkers.engine.report import CheckResult, Report
+from checkers.sandbox.levels import require_isolation
 from checkers.sandbox.runner import Limits, Runner, SandboxRunner
 from checkers.sandbox.submission import SubmissionNotFound, find_submission
+
+UNISOLATED_NOTE = ("NOT ISOLATED: graded with --allow-unisolated on a machine where the "
+                   "sandbox could apply no isolation; the submission could read the "
+                   "grader's files and use the network")
 
 
 def grader_version() -> str:
@@ -42,6 +47,8 @@ def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
     except GraderSetupError as error:
         outcome = Outcome.failed(f"the grader could not run this check: {error}")
         status = "error"
+    except GraderEnvironmentError:
+        raise  # the machine cannot grade: no check result, no deduction
     except Exception:  # a bug in the grader: say so, keep grading the other checks
         outcome = Outcome.failed(
             "internal grader error (not your fault; please report it):\n"
@@ -97,6 +104,9 @@ def grade_with_runner(
             result = _not_run(check, time_budget)
         else:
             result = run_check(check, exercise, runner, seed, options)
+        fatal = getattr(runner, "fatal", None)
+        if fatal is not None:  # raised inside the check, and perhaps caught there
+            raise fatal
         results.append(result)
         if on_check is not None:
             on_check(result)
@@ -111,6 +121,7 @@ def grade_with_runner(
         grader_version=grader_version(),
         checks=results,
         notes=list(dict.fromkeys(all_notes)),
+        isolation=getattr(runner, "isolation", "none"),
     )
 
 
@@ -127,6 +138,7 @@ class _TextRunner:
     """For exercises graded from text: nothing of the submission ever runs."""
 
     notes: list[str] = []
+    isolation = "no-code"
 
     def call(self, func: str, args: tuple, kwargs: dict, *, timeout: float) -> Any:
         raise SubmissionError("this exercise is graded from text; no code is called")
@@ -203,17 +215,24 @@ def grade(
     if limits.time_budget is not None:
         limits = dataclasses.replace(
             limits, time_budget=limits.time_budget * float(options.get("timeout_scale", 1.0)))
+    required = bool(options.get("official")) and not options.get("allow_unisolated")
+    if required and limits.isolate:
+        require_isolation(env)
     runner = SandboxRunner(submission, limits=limits, env=env,
                            data_paths=declared_data(exercise, options.get("data_dir")),
-                           extra_hidden=plugin_folders(), preload=exercise.worker_imports)
+                           extra_hidden=plugin_folders(), preload=exercise.worker_imports,
+                           require_isolation=required)
     try:
-        return grade_with_runner(
+        report = grade_with_runner(
             exercise, runner, submission_label=label, seed=seed, options=options,
             checks=checks, notes=submission.notes, on_check=on_check,
             time_budget=limits.time_budget,
         )
     finally:
         runner.close()
+    if report.isolation == "none" and options.get("allow_unisolated"):
+        report.notes.insert(0, UNISOLATED_NOTE)
+    return report
 
 
 def _grade_text(exercise: Exercise, path: Path, label: str, seed: int,

@@ -37,6 +37,9 @@ class Report:
     grader_version: str
     checks: list[CheckResult]
     notes: list[str] = field(default_factory=list)
+    # The isolation level the worker reached (checkers.sandbox.isolation.LEVELS), or
+    # "no-code" for exercises graded from text (nothing of the submission runs).
+    isolation: str = "none"
 
     def to_dict(self, *, with_durations: bool = True) -> dict[str, Any]:
         """The JSON report as a dict (schema in docs/REPORT.md)."""
@@ -80,6 +83,9 @@ def render_text(report: Report, console: Any = None) -> None:
     from rich.table import Table
 
     console = console or Console()
+    if report.isolation == "none":
+        console.print("[bold red]not isolated:[/] this grade ran without a sandbox "
+                      "(see the notes below)")
     table = Table(title=f"seqgrade · {report.exercise} · {report.submission}",
                   show_lines=True, expand=True)
     table.add_column("check", no_wrap=True)
@@ -100,5 +106,5 @@ def render_text(report: Report, console: Any = None) -> None:
         console.print(f"[yellow]note:[/] {note}")
     console.print(
         f"[bold]score {report.score:g}/{report.max_score:g}[/] "
-        f"(seed {report.seed}, {report.duration_s:.1f} s)"
+        f"(seed {report.seed}, {report.duration_s:.1f} s, isolation: {report.isolation})"
     )

@@ -52,3 +52,25 @@ class SubmissionRaised(SubmissionError):
     def raised(self, name: str) -> bool:
         """Whether the exception is a ``name`` (or a subclass of it)."""
         return name in self.exception_types
+
+
+class GraderError(Exception):
+    """The root of the errors that are not the submission's doing (re-exported, with its
+    subclasses of the upper layers, by :mod:`checkers.engine.errors`)."""
+
+
+class GraderEnvironmentError(GraderError):
+    """The machine the grader runs on cannot grade safely or correctly: never a deduction.
+
+    Raised out of grading altogether (the CLI exits 2 with this message; the autograder
+    writes no score), not turned into a failed check.
+    """
+
+
+class IsolationUnavailable(GraderEnvironmentError):
+    """An official grade was asked where no isolation layer can be applied."""
+
+
+class BrokenInstallation(GraderEnvironmentError):
+    """A module of the grader's own Python installation imports outside the sandbox but
+    not inside it (the worker's view misses part of the installation)."""

@@ -21,12 +21,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
+
+from checkers.sandbox.launch import python_command
 
 # Variables that name a worker's own folders: not part of what makes two servers differ.
 PER_WORKER_VARIABLES = ("HOME", "TMPDIR", "KERAS_HOME", "MPLCONFIGDIR", "HF_HOME")
@@ -48,7 +49,7 @@ class ForkServer:
         environment["KERAS_HOME"] = str(self.home / ".keras")
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-m", "checkers.sandbox.zygote",
+                [*python_command("checkers.sandbox.zygote"),
                  "--control", str(theirs.fileno()), "--preload", ",".join(preload),
                  "--home", str(self.home)],
                 cwd=self.home, env=environment, pass_fds=(theirs.fileno(),),

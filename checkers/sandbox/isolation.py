@@ -1,30 +1,38 @@
 """Operating-system isolation of a worker, applied before any student code is imported.
 
-On Linux, as root (or where unprivileged user namespaces are allowed), the worker moves
-into new network, mount and PID namespaces:
+Layers, strongest first; each worker applies every one the machine allows, and reports
+the level it reached (:class:`Isolation`, one of :data:`LEVELS`):
 
-- **network**: a fresh namespace has only a loopback interface, down: no connection
-  leaves the worker;
-- **mounts**: the worker moves into an allow-list root (:mod:`checkers.sandbox.view`):
-  Python, the system libraries and the exercise's declared data, read-only; of the
-  grader only the worker's own modules; a small private ``/tmp`` (the quota) holding its
-  copy of the submission. Where that root cannot be built (or with
-  ``SEQGRADE_NO_ALLOW_LIST=1``), the fallback is a deny-list: the grader's folders
-  (reference solutions, tests, other submissions) covered with empty read-only tmpfs
-  mounts, the rest of the host read-only, and a note says so;
-- **PID**: the worker forks once; its child is PID 1 of the namespace, so every process
-  the submission starts dies with it (no stray processes, whatever they do);
-- **privileges**: a worker started as root remounts every file system read-only (but its
-  private tmpfs), mounts a /proc that shows only its own processes, opens a way through
-  private folders above the Python installation (e.g. /root), then drops to an
-  unprivileged user id of its own (so the per-user process limit is per sandbox, and
-  sandboxes cannot signal each other); where that is impossible it keeps uid 0 with every
-  capability dropped (it can neither undo the mounts nor write outside its folder).
-  ``no_new_privs`` is set either way.
+1. **namespaces** (Linux, as root or where unprivileged user namespaces are allowed): new
+   network, mount and PID namespaces.
 
-Where a step is not possible, :func:`isolate` says so in the notes it returns, and the
-report carries the warning: never a silent pass. ``SEQGRADE_NO_NAMESPACES=1`` in the
-worker's environment forces the case of a machine without namespaces (tests).
+   - *network*: a fresh namespace has only a loopback interface, down;
+   - *mounts*: an allow-list root (:mod:`checkers.sandbox.view`): Python, the system
+     libraries and the declared data, read-only; of the grader only the worker's own
+     modules; a small private ``/tmp`` (the quota) holding its copy of the submission.
+     Where that root cannot be built (or with ``SEQGRADE_NO_ALLOW_LIST=1``), a deny-list:
+     the grader's folders covered with empty read-only tmpfs mounts, the rest read-only;
+   - *PID*: the worker's child is PID 1 of the namespace, so every process the
+     submission starts dies with it;
+   - *privileges*: as root, the worker drops to an unprivileged user id of its own (or
+     keeps uid 0 without capabilities where Python is not readable by others).
+
+   Landlock and seccomp (below) are added on top, as a second wall.
+2. **landlock** (containers: root without ``CAP_SYS_ADMIN``, ``unshare`` refused by the
+   seccomp profile): the same allow-list written as Landlock rules over the host's file
+   system (:mod:`checkers.sandbox.confine`), TCP refused, signals and abstract sockets
+   scoped; a seccomp filter refusing network sockets, ptrace, mounts, namespaces, keys,
+   bpf and io_uring (:mod:`checkers.sandbox.syscalls`); an unprivileged user id where one
+   is mapped, else uid 0 without capabilities. The worker's parent is a subreaper, so
+   processes the submission leaves behind stay in its tree and die with it.
+3. **uid-only**: no namespaces and no Landlock, but the worker runs under a user id of its
+   own: only file permissions protect the grader's files.
+4. **none**: nothing could be applied; the notes say so, the official commands refuse to
+   grade unless told ``--allow-unisolated`` (:mod:`checkers.sandbox.levels`).
+
+``no_new_privs`` is set at every level. ``SEQGRADE_NO_NAMESPACES=1``,
+``SEQGRADE_NO_LANDLOCK=1`` and ``SEQGRADE_NO_SECCOMP=1`` in the worker's environment switch
+layers off (tests, and the positive controls that show what each layer stops).
 """
 
 from __future__ import annotations
@@ -33,7 +41,27 @@ import ctypes
 import os
 import signal
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from checkers.sandbox import confine, view
+from checkers.sandbox.processes import kill_tree
+
+LEVELS = ("namespaces", "landlock", "uid-only", "none")
+
+
+@dataclass
+class Isolation:
+    """What isolation a worker reached: its level (the strongest layer: one of
+    :data:`LEVELS`), every layer applied, and notes on what is missing."""
+
+    level: str
+    layers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Plain data for the grader (sent over the worker's pipe)."""
+        return {"level": self.level, "layers": list(self.layers), "notes": list(self.notes)}
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
@@ -52,6 +80,7 @@ NOBODY = 65534
 SANDBOX_UID_BASE = 200_000
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_CHILD_SUBREAPER = 36
 SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
 
 
@@ -93,8 +122,9 @@ def _can_hide(path: Path, essential: list[Path]) -> bool:
     return True
 
 
-def _mirror_child_exit(child: int) -> None:
-    """Wait for the PID-1 child and leave the same way it did."""
+def _mirror_child_exit(child: int, kill_leftovers: bool = False) -> None:
+    """Wait for the PID-1 child and leave the same way it did (first killing, with
+    ``kill_leftovers``, every process the child left behind: this one is their subreaper)."""
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_IGN)
     while True:
@@ -105,6 +135,8 @@ def _mirror_child_exit(child: int) -> None:
             os._exit(1)
         except InterruptedError:
             continue
+    if kill_leftovers:
+        kill_tree(os.getpid())
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
         signal.signal(number, signal.SIG_DFL)
@@ -155,28 +187,39 @@ def _private_tmp(libc: ctypes.CDLL, files: dict[Path, bytes], quota_bytes: int) 
 
 def isolate(work: Path, hide: list[Path], quota_bytes: int,
             data: list[Path] | None = None,
-            cover: list[Path] | None = None) -> tuple[Path, list[str]]:
-    """Isolate this process (see module docstring); returns the work folder and notes.
+            cover: list[Path] | None = None) -> tuple[Path, Isolation]:
+    """Isolate this process (see module docstring); returns the work folder and the level.
 
-    Must run before the submission is imported. May fork: the caller continues in the
-    child (PID 1 of a new PID namespace) while the parent only mirrors its exit.
+    Must run before the submission is imported, in a process with one thread. Forks: the
+    caller continues in the child (PID 1 of a new PID namespace, or a child of a
+    subreaper) while the parent only mirrors its exit.
     """
-    notes: list[str] = []
     libc = _libc()
-    if os.environ.get("SEQGRADE_NO_NAMESPACES") == "1":
-        return work, ["not isolated: namespaces switched off (SEQGRADE_NO_NAMESPACES=1); the "
-                      "submission could use the network and see the grader's files"]
     if libc is None or not sys.platform.startswith("linux"):
-        return work, ["not isolated: Linux namespaces are unavailable; the submission could "
-                      "use the network and see the grader's files"]
+        return work, Isolation("none", [], [
+            "not isolated: this system has neither Linux namespaces nor Landlock; the "
+            "submission could use the network and see the grader's files"])
+    if os.environ.get("SEQGRADE_NO_NAMESPACES") == "1":
+        reason = "namespaces switched off (SEQGRADE_NO_NAMESPACES=1)"
+    else:
+        is_root = os.getuid() == 0
+        flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID
+        uid, gid = os.getuid(), os.getgid()
+        error = _unshare(libc, flags if is_root else flags | CLONE_NEWUSER)
+        if not error:
+            return _in_namespaces(libc, work, hide, quota_bytes, data, cover, uid, gid)
+        reason = f"unshare failed ({os.strerror(error)})"
+    return _without_namespaces(libc, work, data or [], cover or [], reason)
+
+
+def _in_namespaces(libc: ctypes.CDLL, work: Path, hide: list[Path], quota_bytes: int,
+                   data: list[Path] | None, cover: list[Path] | None,
+                   uid: int, gid: int) -> tuple[Path, Isolation]:
+    """The namespace path: network, mount and PID namespaces, the allow-list root, then
+    Landlock and seccomp on top where the kernel has them."""
+    notes: list[str] = []
     is_root = os.getuid() == 0
     sandbox_uid = SANDBOX_UID_BASE + os.getpid() % 100_000
-    flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID
-    uid, gid = os.getuid(), os.getgid()
-    error = _unshare(libc, flags if is_root else flags | CLONE_NEWUSER)
-    if error:
-        return work, [f"not isolated: unshare failed ({os.strerror(error)}); the submission "
-                      "could use the network and see the grader's files"]
     if not is_root:
         try:
             Path("/proc/self/setgroups").write_text("deny")
@@ -200,9 +243,9 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int,
         work, view = _deny_list_view(libc, work, files, hide, quota_bytes, notes)
     home = work.parent / "home"
     home.mkdir(exist_ok=True)
-    for name, value in (("HOME", home), ("TMPDIR", home), ("KERAS_HOME", home / ".keras"),
-                        ("HF_HOME", home / ".hf"), ("MPLCONFIGDIR", home / ".matplotlib")):
-        os.environ[name] = str(value)
+    set_home(home)
+    layers = ["namespaces"]
+    ruleset = confine.namespace_ruleset(work.parent, notes)
     who = "its own user"
     if is_root:
         if not view.startswith("allow-list"):
@@ -216,15 +259,92 @@ def isolate(work: Path, hide: list[Path], quota_bytes: int,
             os.setgid(NOBODY)
             os.setuid(sandbox_uid)
             who = f"an unprivileged user of its own (uid {sandbox_uid})"
+            layers.append("own uid")
         elif _drop_capabilities(libc):
             who = "uid 0 without capabilities (Python lives where nobody cannot read it)"
         else:
             notes.append("running as root with its capabilities: it could undo the mounts")
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    layers += confine.restrict(ruleset, notes)
     os.chdir(work)
     notes.append(f"isolated: no network, private /tmp, {view}, read-only file systems, "
                  f"running as {who}")
-    return work, notes
+    return work, Isolation("namespaces", layers, notes)
+
+
+def _without_namespaces(libc: ctypes.CDLL, work: Path, data: list[Path], cover: list[Path],
+                        reason: str) -> tuple[Path, Isolation]:
+    """Where no namespace can be made (a container): Landlock, seccomp, an own user id.
+
+    The process forks; the parent becomes a subreaper that only mirrors the child's exit,
+    so every process the submission leaves behind stays in the worker's tree, where the
+    runner kills it (no PID namespace does it here).
+    """
+    notes = [f"no namespaces: {reason}"]
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # this process only (not inherited)
+    child = os.fork()
+    if child:
+        _mirror_child_exit(child, kill_leftovers=True)
+    home = work.parent / "home"
+    home.mkdir(exist_ok=True)
+    set_home(home)
+    view.import_worker_modules()
+    ruleset = confine.host_ruleset(work, home, data, cover, notes)
+    layers: list[str] = []
+    who = f"uid {os.getuid()}"
+    if os.getuid() == 0:
+        sandbox_uid = SANDBOX_UID_BASE + os.getpid() % 100_000
+        if _drop_to(sandbox_uid, [home, work, *work.rglob("*")]):
+            layers.append("own uid")
+            who = f"an unprivileged user of its own (uid {sandbox_uid})"
+        elif _drop_capabilities(libc):
+            who = "uid 0 without capabilities (no other user id is mapped here)"
+        else:
+            notes.append("running as root with its capabilities")
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    layers += confine.restrict(ruleset, notes)
+    os.chdir(work)
+    if any(layer.startswith("Landlock") for layer in layers):
+        level = "landlock"
+    elif "own uid" in layers:
+        level = "uid-only"
+    else:
+        level = "none"
+    if level == "none":
+        notes.append("not isolated: no namespaces and no Landlock here; the submission "
+                     "could use the network and see the grader's files")
+    else:
+        notes.append(f"isolated: {', '.join(layers)}; only the Python installation, the "
+                     f"declared data and its own folder are readable; running as {who}")
+    return work, Isolation(level, layers, notes)
+
+
+def _drop_to(sandbox_uid: int, owned: list[Path]) -> bool:
+    """Become ``sandbox_uid`` (group nobody), owning ``owned``; False where impossible
+    (only uid 0 mapped, no CAP_SETUID, or Python not readable by an unprivileged user)."""
+    if not all(_readable_by_others(p) for p in _essential_paths() if p.exists()):
+        return False
+    try:
+        for item in owned:
+            os.chown(item, sandbox_uid, NOBODY)
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(sandbox_uid)
+    except OSError:
+        for item in owned:
+            try:
+                os.chown(item, 0, 0)
+            except OSError:
+                pass
+        return False
+    return True
+
+
+def set_home(home: Path) -> None:
+    """Point HOME, TMPDIR and the libraries' caches at the worker's own ``home``."""
+    for name, value in (("HOME", home), ("TMPDIR", home), ("KERAS_HOME", home / ".keras"),
+                        ("HF_HOME", home / ".hf"), ("MPLCONFIGDIR", home / ".matplotlib")):
+        os.environ[name] = str(value)
 
 
 def _deny_list_view(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], hide: list[Path],

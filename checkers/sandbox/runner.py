@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -24,9 +23,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from checkers.sandbox import protocol
+from checkers.sandbox import installation, protocol
 from checkers.sandbox.errors import (
+    BrokenInstallation,
     CallTimeout,
+    GraderEnvironmentError,
+    IsolationUnavailable,
     NotImplementedInSubmission,
     SubmissionError,
     SubmissionRaised,
@@ -34,11 +36,17 @@ from checkers.sandbox.errors import (
     WrongType,
 )
 from checkers.sandbox.forkserver import ForkServer, ForkServerError, discard, fork_server
+from checkers.sandbox.isolation import LEVELS
+from checkers.sandbox.launch import python_command
+from checkers.sandbox.processes import kill_tree
 from checkers.sandbox.submission import Submission, materialize
+from checkers.sandbox.view import grader_package
 from checkers.sandbox.worker import apply_limits, describe_exception
 
 GiB = 1 << 30
 MiB = 1 << 20
+# Set by whoever runs the grader, they switch isolation layers off (tests, controls).
+LAYER_SWITCHES = ("SEQGRADE_NO_NAMESPACES", "SEQGRADE_NO_LANDLOCK", "SEQGRADE_NO_SECCOMP")
 
 
 class Runner(Protocol):
@@ -177,7 +185,7 @@ def scrubbed_environment(home: Path, extra: Mapping[str, str] | None = None) -> 
         "TF_NUM_INTRAOP_THREADS": "1",
         "TF_NUM_INTEROP_THREADS": "1",
     }
-    for name in ("CUDA_VISIBLE_DEVICES", "SEQGRADE_DATA_DIR"):
+    for name in ("CUDA_VISIBLE_DEVICES", "SEQGRADE_DATA_DIR", *LAYER_SWITCHES):
         if name in os.environ:
             env[name] = os.environ[name]
     env.update(extra or {})
@@ -244,8 +252,18 @@ class SandboxRunner:
     # Libraries the exercise's submissions import (e.g. tensorflow): the fork server has
     # them imported already, so a worker forked from it does not pay for them again.
     preload: tuple[str, ...] = ()
+    # An official grade: a worker that reaches no isolation level raises
+    # IsolationUnavailable instead of grading (see checkers.sandbox.levels).
+    require_isolation: bool = False
+    # ImportErrors of the installation are checked with a clean worker (not in that one).
+    probe_imports: bool = True
 
     def __post_init__(self) -> None:
+        self.isolation = "none"  # the level the last worker reached (isolation.LEVELS)
+        self.isolation_layers: list[str] = []
+        # A fault of the machine, not of the submission: grading stops (see grading.py).
+        self.fatal: GraderEnvironmentError | None = None
+        self._import_probes: dict[str, bool] = {}
         self._process: subprocess.Popen | _ForkedProcess | None = None
         self._root: Path | None = None
         self._requests_fd = -1
@@ -334,6 +352,7 @@ class SandboxRunner:
             self.load_error = f"your file has a syntax error: {error.get('message', '')}"
             self._kill()
             return
+        self._check_installation(error)
         # The module ran partly: keep what it defined, and say what went wrong.
         where = error.get("where", "")
         self.import_note = (
@@ -359,7 +378,7 @@ class SandboxRunner:
                env: dict[str, str], work: Path) -> subprocess.Popen:
         """A worker started as a process of its own (no fork server)."""
         command = [
-            sys.executable, "-I", "-m", "checkers.sandbox.worker",
+            *python_command("checkers.sandbox.worker"),
             "--requests", str(requests_read), "--replies", str(replies_write),
             "--source", config["source"], "--capture", config["capture"],
             "--disk-quota", str(config["disk_quota"]),
@@ -389,24 +408,77 @@ class SandboxRunner:
         return [f for f in dict.fromkeys(folders) if f.is_dir()]
 
     def _collect_isolation_notes(self) -> None:
+        """Ask the worker what isolation it reached (before the submission is imported, so
+        nothing of it can alter the answer); raise where an official grade requires it."""
         if self._process is None:
             return
         try:
             reply = self._exchange({"op": "notes"}, 30, "isolation")
         except SubmissionError:
             return
-        for note in reply.get("value") or []:
-            if isinstance(note, str) and not note.startswith("isolated:"):
+        value = reply.get("value")
+        if not isinstance(value, dict):
+            value = {"level": "none", "notes": ["the worker did not say how it is isolated"]}
+        level = str(value.get("level", "none"))
+        self.isolation = level if level in LEVELS else "none"
+        self.isolation_layers = [str(layer) for layer in value.get("layers") or []]
+        for note in value.get("notes") or []:
+            if isinstance(note, str) and not note.startswith(("isolated:", "no namespaces:")):
                 self.notes.append(f"warning: {note}")
-        if self.limits.isolate and not any(
-            isinstance(n, str) and n.startswith("isolated:") for n in reply.get("value") or []
-        ):
+        if self.limits.isolate and self.isolation == "none":
             self.notes.append("warning: the worker is not fully isolated (see notes above)")
+            if self.require_isolation:
+                self.fatal = IsolationUnavailable(
+                    "the sandbox could not isolate the submission on this machine (no "
+                    "namespaces, no Landlock, no user id of its own); grade elsewhere, or "
+                    "pass --allow-unisolated to grade anyway")
         self.notes[:] = list(dict.fromkeys(self.notes))
+        if self.fatal is not None:
+            self._kill()
+            raise self.fatal
+
+    def _check_installation(self, error: Mapping[str, Any]) -> None:
+        """Raise :class:`BrokenInstallation` when ``error`` (a worker's reply) is an
+        ImportError of the grader's own installation that a clean worker repeats."""
+        if not self.probe_imports:
+            return
+        found = installation.installed_module(
+            error, [grader_package(), *(Path(p).resolve() for p in self.extra_hidden)])
+        if found is None:
+            return
+        name, path = found
+        if name not in self._import_probes:
+            self._import_probes[name] = self._probe_import(name)
+        if not self._import_probes[name]:
+            self.fatal = BrokenInstallation(
+                f"the grader's Python installation is broken inside the sandbox: `{name}` "
+                f"({path}) imports outside it but not inside; not the student's fault")
+            self._kill()
+            raise self.fatal
+
+    def _probe_import(self, name: str) -> bool:
+        """Whether a clean worker (same isolation, no student code) imports ``name``."""
+        folder = Path(tempfile.mkdtemp(prefix="seqgrade-probe-"))
+        try:
+            source = folder / "probe.py"
+            source.write_text(installation.PROBE_SOURCE, encoding="utf-8")
+            probe = SandboxRunner(Submission(path=source, source=source, folder=folder),
+                                  limits=self.limits, env=self.env,
+                                  extra_hidden=self.extra_hidden, data_paths=self.data_paths,
+                                  preload=self.preload, probe_imports=False)
+            try:
+                return probe.call("probe", (name,), {}, timeout=self.limits.load_timeout) is True
+            except SubmissionError:
+                return False
+            finally:
+                probe.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _kill(self) -> None:
         process = self._process
         if process is not None:
+            kill_tree(process.pid)
             try:
                 os.killpg(process.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -510,8 +582,9 @@ class SandboxRunner:
         reply = self._exchange(request, timeout, func)
         if not reply.get("ok"):
             error = reply.get("error")
-            raise error_from_reply(func, error if isinstance(error, dict) else {},
-                                   self.import_note, self.limits)
+            error = error if isinstance(error, dict) else {}
+            self._check_installation(error)
+            raise error_from_reply(func, error, self.import_note, self.limits)
         try:
             value = protocol.decode(reply.get("value"))
             rngs = [protocol.decode({"__rng__": state}) for state in reply.get("rngs", [])]
@@ -544,8 +617,9 @@ class SandboxRunner:
         if reply.get("ok"):
             return values, None
         error = reply.get("error")
-        return values, error_from_reply(func, error if isinstance(error, dict) else {},
-                                        self.import_note, self.limits)
+        error = error if isinstance(error, dict) else {}
+        self._check_installation(error)
+        return values, error_from_reply(func, error, self.import_note, self.limits)
 
     def close(self) -> None:
         """Ask the worker to exit, then make sure it and its files are gone."""
@@ -570,6 +644,8 @@ class InProcessRunner:
     Same data conversion and error messages as the sandbox, but no isolation: for a
     student's self-check only.
     """
+
+    isolation = "in-process"  # the notebook's own process: no sandbox, not official
 
     def __init__(self, namespace: Mapping[str, Any]) -> None:
         self.namespace = namespace

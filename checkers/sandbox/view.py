@@ -25,6 +25,7 @@ grader's folders, and says so in the report.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import platform
 import sys
@@ -43,7 +44,8 @@ NOBODY = 65534
 # The only grader modules inside the root (relative to the ``checkers`` package).
 WORKER_MODULES = ("__init__.py", "sandbox/__init__.py", "sandbox/worker.py",
                   "sandbox/protocol.py", "sandbox/models.py", "sandbox/errors.py",
-                  "sandbox/isolation.py", "sandbox/view.py")
+                  "sandbox/isolation.py", "sandbox/view.py", "sandbox/confine.py",
+                  "sandbox/landlock.py", "sandbox/syscalls.py", "sandbox/processes.py")
 # System folders bound read-only (or re-created as the links they are).
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # Files of /etc copied in (what the loader, the C library and time zones read).
@@ -205,6 +207,21 @@ def _pivot(libc: ctypes.CDLL, root: Path) -> None:
            "making the new root read-only")
 
 
+def import_worker_modules() -> None:
+    """Import every module of :data:`WORKER_MODULES` (before Landlock hides the package:
+    the submission's ``import checkers`` is then answered from memory)."""
+    for relative in WORKER_MODULES:
+        name = "checkers." + relative.removesuffix(".py").replace("/", ".")
+        importlib.import_module(name.removesuffix(".__init__"))
+    # The finders of the package's folders remember their listings: forget them, so that
+    # a later import looks again (and finds nothing where the folder cannot be listed).
+    package = grader_package()
+    for key in list(sys.path_importer_cache):
+        if isinstance(key, str) and Path(key).is_relative_to(package):
+            del sys.path_importer_cache[key]
+    importlib.invalidate_caches()
+
+
 def worker_modules() -> dict[str, bytes]:
     """The worker's own modules, read before anything is mounted."""
     package = grader_package()
@@ -237,13 +254,14 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
                           (path.resolve(), Path(os.path.abspath(path)))]
     root = work.parent / ".seqgrade-root"
     _tmpfs(libc, root, "size=8m,mode=755")
+    # The private /tmp first: a Python installation or declared data under /tmp (a
+    # virtual environment in /tmp/venv) is bound on top of it, not covered by it.
+    _tmpfs(libc, root / "tmp", f"size={quota_bytes},mode=1777")
     for folder in python_paths():
         _bind(libc, folder, root / folder.relative_to("/"))
     _populate_system(libc, root)
     _populate_etc(root, sandbox_uid)
     _populate_dev(libc, root)
-    # Before the data: declared data under /tmp stays visible on top of it.
-    _tmpfs(libc, root / "tmp", f"size={quota_bytes},mode=1777")
     _populate_grader(libc, root, modules)
     # After the grader's tmpfs, so that data inside the package (the checker LM) shows.
     for source, target in dict.fromkeys(kept_data):

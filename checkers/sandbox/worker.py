@@ -122,7 +122,7 @@ def _call(module: Any, request: dict[str, Any],
 
 
 def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
-          notes: list[str]) -> None:
+          isolation: dict[str, Any]) -> None:
     """Answer requests until the grader closes the pipe or asks to exit."""
     module = None
     while True:
@@ -141,8 +141,8 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
                 module.__spec__.loader.exec_module(module)
                 names = sorted(n for n in vars(module) if not n.startswith("_"))
                 reply.update(ok=True, value=names)
-            elif op == "notes":
-                reply.update(ok=True, value=notes)
+            elif op == "notes":  # asked before the submission is imported
+                reply.update(ok=True, value=isolation)
             elif op == "call":
                 if module is None:
                     raise RuntimeError("the submission is not loaded")
@@ -214,14 +214,16 @@ def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
     capture = _Capture(Path(config["capture"]))
     source = Path(config["source"])
     work = source.parent
-    notes: list[str] = []
+    isolation: dict[str, Any] = {"level": "none", "layers": [], "notes": [
+        "not isolated: isolation switched off for this worker"]}
     if config.get("isolate", True):
         from checkers.sandbox.isolation import isolate
 
-        work, notes = isolate(work, [Path(p) for p in config.get("hide", [])],
+        work, reached = isolate(work, [Path(p) for p in config.get("hide", [])],
                               int(config.get("disk_quota", 1 << 30)),
                               [Path(p) for p in config.get("data", [])],
                               [Path(p) for p in config.get("cover", [])])
+        isolation = reached.to_dict()
         source = work / source.name
     _follow_environment()
     # The submission's folder is importable (helper modules beside it).
@@ -232,7 +234,7 @@ def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
     # nothing (the grader's modules are out of reach here), and model_path() only resolves
     # a path; ``checkers/__init__.py`` itself must stay importable in the worker.
     os.environ["SEQGRADE_GRADING"] = "1"
-    serve(requests_fd, replies_fd, source, capture, notes)
+    serve(requests_fd, replies_fd, source, capture, isolation)
     os._exit(0)
 
 

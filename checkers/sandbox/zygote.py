@@ -22,6 +22,7 @@ memory of a fresh interpreter that imported some libraries.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib
 import json
 import os
@@ -30,7 +31,12 @@ import socket
 import sys
 import time
 
+import psutil
+
+from checkers.sandbox.processes import kill_tree
+
 MAX_CONTROL_BYTES = 4096
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def preload(modules: list[str]) -> list[str]:
@@ -78,16 +84,30 @@ class _Children:
 
     def reap(self) -> None:
         """Collect every child that has ended (no zombies left behind)."""
-        while self.running:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 self.running.clear()
                 return
             if pid == 0:
-                return
-            self.running.discard(pid)
-            self.ended[pid] = status
+                break
+            if pid in self.running:
+                self.running.discard(pid)
+                self.ended[pid] = status
+
+    def kill_adopted(self) -> None:
+        """Kill processes a dead worker left behind (they come to this subreaper)."""
+        try:
+            children = psutil.Process().children()
+        except psutil.Error:
+            return
+        for child in children:
+            if child.pid not in self.running:
+                try:
+                    os.kill(child.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
     def wait(self, pid: int, timeout: float) -> int | None:
         """The wait status of ``pid`` once it ends (None if it still runs after ``timeout``)."""
@@ -103,12 +123,14 @@ class _Children:
     def kill_all(self) -> None:
         """SIGKILL every running child's process group (each is a session of its own)."""
         for pid in list(self.running):
+            kill_tree(pid)
             for kill in (os.killpg, os.kill):
                 try:
                     kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
         self.reap()
+        self.kill_adopted()
 
 
 def serve(control: socket.socket) -> None:
@@ -123,6 +145,7 @@ def serve(control: socket.socket) -> None:
             if not data:
                 return
             children.reap()
+            children.kill_adopted()
             try:
                 request = json.loads(data)
             except ValueError:
@@ -153,6 +176,8 @@ def main() -> None:
     parser.add_argument("--home", default="")
     options = parser.parse_args()
     control = socket.socket(fileno=options.control)
+    # Orphans of a worker come here rather than to init, and are killed (see reap).
+    ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     # Ctrl-C goes to the grader; it closes the socket, and this process follows.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     loaded = preload([m for m in options.preload.split(",") if m])

@@ -1,6 +1,6 @@
 # expect: shifted_targets.encoding shifted_targets.alignment
 # checks: shifted_targets.encoding shifted_targets.alignment
-# feedback: ModuleNotFoundError
+# feedback: ModuleNotFoundError | PermissionError
 # vectorize hands the work to the grader's own oracle (this scored 100/100 when the grader
 # was importable inside the worker): the grader is not there, the import fails.
 

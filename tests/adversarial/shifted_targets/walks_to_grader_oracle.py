@@ -1,6 +1,6 @@
 # expect: shifted_targets.encoding shifted_targets.alignment
 # checks: shifted_targets.encoding shifted_targets.alignment
-# feedback: ImportError
+# feedback: ImportError | PermissionError
 # vectorize walks from the facade's file to the grader's oracle and loads it by path.
 import importlib.util
 from pathlib import Path
