@@ -99,6 +99,55 @@ def _emit(report, fmt: str, out: str | None) -> None:
         print(text)
 
 
+class _CheckProgress:
+    """A live line on the terminal while ``check`` grades: checks done, the last result.
+
+    Shown only on a terminal with the text format (nothing extra with ``--format json`` or
+    when stderr is not a TTY); it disappears when the table is printed.
+    """
+
+    def __init__(self, exercise: str, checks: list[str] | None, enabled: bool) -> None:
+        self.enabled = enabled
+        self.progress = None
+        if enabled:
+            from checkers.engine.registry import get_exercise
+
+            self.total = len(checks) if checks else len(get_exercise(exercise).checks)
+            self.exercise = exercise
+
+    def __enter__(self) -> _CheckProgress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.progress = Progress(
+                SpinnerColumn(), TextColumn(f"[bold]checking {self.exercise}"), BarColumn(),
+                MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.fields[last]}", markup=False),
+                console=Console(stderr=True), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("checks", total=self.total,
+                                               last="starting the sandbox…")
+        return self
+
+    def advance(self, result) -> None:
+        """One check finished: count it, show its score."""
+        if self.progress is not None:
+            self.progress.update(self.task, advance=1, last=(
+                f"{result.id}: {result.score:g}/{result.max_score:g} {result.status}"))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from checkers.engine.grading import grade
 
@@ -108,8 +157,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     checks = chosen_checks(args.exercise, args.checks)
-    report = grade(args.exercise, path, seed=grading_seed(args),
-                   options=grading_options(args), checks=checks)
+    with _CheckProgress(args.exercise, checks, enabled=args.format == "text"
+                        and sys.stderr.isatty()) as progress:
+        report = grade(args.exercise, path, seed=grading_seed(args),
+                       options=grading_options(args), checks=checks,
+                       on_check=progress.advance)
     _emit(report, args.format, args.out)
     if args.fail_under is not None and report.score < args.fail_under:
         print(f"seqgrade: score {report.score:g} is below --fail-under {args.fail_under:g}",

@@ -16,10 +16,13 @@ class SubmissionError(Exception):
 
     status = "error"
 
-    def __init__(self, message: str, *, details: str | None = None) -> None:
+    def __init__(self, message: str, *, details: str | None = None,
+                 frames: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        # The function names of the submission's frames in the traceback, outermost first.
+        self.frames = tuple(frames)
 
 
 class CallTimeout(SubmissionError):
@@ -30,6 +33,10 @@ class CallTimeout(SubmissionError):
 
 class WorkerDied(SubmissionError):
     """The worker process died during a call (``os._exit``, a signal, a resource limit)."""
+
+
+class MissingFunction(SubmissionError):
+    """The submission defines no function of the name a check calls."""
 
 
 class NotImplementedInSubmission(SubmissionError):
@@ -45,8 +52,9 @@ class WrongType(SubmissionError):
 class SubmissionRaised(SubmissionError):
     """The submission raised an exception; ``exception_types`` lists its class and bases."""
 
-    def __init__(self, message: str, exception_types: list[str], details: str | None = None):
-        super().__init__(message, details=details)
+    def __init__(self, message: str, exception_types: list[str], details: str | None = None,
+                 frames: tuple[str, ...] = ()):
+        super().__init__(message, details=details, frames=frames)
         self.exception_types = exception_types
 
     def raised(self, name: str) -> bool:

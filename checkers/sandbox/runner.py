@@ -9,6 +9,7 @@ Both turn every failure into a :class:`checkers.core.SubmissionError`.
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ from checkers.sandbox.errors import (
     CallTimeout,
     GraderEnvironmentError,
     IsolationUnavailable,
+    MissingFunction,
     NotImplementedInSubmission,
     SubmissionError,
     SubmissionRaised,
@@ -119,25 +121,31 @@ def _size(count: int) -> str:
 
 def error_from_reply(
     func: str, error: Mapping[str, Any], import_note: str | None,
-    limits: Limits | None = None,
+    limits: Limits | None = None, defined: Sequence[str] | None = None,
 ) -> SubmissionError:
-    """The SubmissionError that a worker's error reply stands for, worded for a student."""
+    """The SubmissionError that a worker's error reply stands for, worded for a student
+    (``defined``: the names the submission defines, for a "did you mean")."""
     kind = str(error.get("type", ""))
     types = [str(t) for t in error.get("mro", [])]
     message = str(error.get("message", ""))
     where = str(error.get("where", "")) or None
+    frames = tuple(str(f) for f in error.get("frames", []) or [])
     limit = _limit_hit(types, message, limits)
     if limit:
         return SubmissionRaised(f"{limit} in `{func}`" + (f"\n{where}" if where else ""),
-                                types, where)
+                                types, where, frames)
     if kind == "MissingFunction":
         text = f"your submission has no function `{func}` (define it at the top level of the file)"
+        close = difflib.get_close_matches(func, [n for n in defined or () if n != func], n=1,
+                                          cutoff=0.75)
+        if close:
+            text += f"; it defines `{close[0]}`: did you mean `{func}`?"
         if import_note:
             text += f"; note: {import_note}"
-        return SubmissionError(text)
+        return MissingFunction(text)
     if "NotImplementedError" in types:
         return NotImplementedInSubmission(
-            f"`{func}` is not implemented yet (it raises NotImplementedError)"
+            f"`{func}` is not implemented yet (it raises NotImplementedError)", frames=frames
         )
     if kind == "Unencodable":
         return WrongType(
@@ -147,12 +155,12 @@ def error_from_reply(
     if kind == "SystemExit":
         return SubmissionRaised(
             f"`{func}` tried to end the program: {message}; return a value instead",
-            types, where,
+            types, where, frames,
         )
     text = f"`{func}` raised {message}"
     if where:
         text += f"\n{where}"
-    return SubmissionRaised(text, types, where)
+    return SubmissionRaised(text, types, where, frames)
 
 
 def scrubbed_environment(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -261,6 +269,7 @@ class SandboxRunner:
     def __post_init__(self) -> None:
         self.isolation = "none"  # the level the last worker reached (isolation.LEVELS)
         self.isolation_layers: list[str] = []
+        self.defined: list[str] = []  # the names the submission defines (once loaded)
         # A fault of the machine, not of the submission: grading stops (see grading.py).
         self.fatal: GraderEnvironmentError | None = None
         self._import_probes: dict[str, bool] = {}
@@ -346,6 +355,8 @@ class SandboxRunner:
             self.load_error = f"importing your file failed: {error.message}"
             return
         if reply.get("ok"):
+            value = reply.get("value")
+            self.defined = [str(n) for n in value] if isinstance(value, list) else []
             return
         error = reply.get("error", {})
         if error.get("type") == "SyntaxError" or "SyntaxError" in error.get("mro", []):
@@ -584,7 +595,8 @@ class SandboxRunner:
             error = reply.get("error")
             error = error if isinstance(error, dict) else {}
             self._check_installation(error)
-            raise error_from_reply(func, error, self.import_note, self.limits)
+            raise error_from_reply(func, error, self.import_note, self.limits,
+                                   self.defined)
         try:
             value = protocol.decode(reply.get("value"))
             rngs = [protocol.decode({"__rng__": state}) for state in reply.get("rngs", [])]
@@ -619,7 +631,8 @@ class SandboxRunner:
         error = reply.get("error")
         error = error if isinstance(error, dict) else {}
         self._check_installation(error)
-        return values, error_from_reply(func, error, self.import_note, self.limits)
+        return values, error_from_reply(func, error, self.import_note, self.limits,
+                                        self.defined)
 
     def close(self) -> None:
         """Ask the worker to exit, then make sure it and its files are gone."""
@@ -663,7 +676,9 @@ class InProcessRunner:
                 "`seqgrade check` on your file or notebook for it (the self-check cannot)")
         function = self.namespace.get(func)
         if function is None or not callable(function):
-            raise error_from_reply(func, {"type": "MissingFunction"}, None)
+            raise error_from_reply(func, {"type": "MissingFunction"}, None,
+                                   defined=[n for n, v in self.namespace.items()
+                                            if callable(v) and not n.startswith("_")])
         # A round trip through the wire format: the submission gets fresh copies.
         call_args = protocol.decode(protocol.encode_plain(list(args)))
         call_kwargs = protocol.decode(protocol.encode_plain(dict(kwargs)))

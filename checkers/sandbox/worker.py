@@ -67,6 +67,14 @@ class _Capture:
             return ""
 
 
+def _student_frames(error: BaseException, source: Path | None) -> list[str]:
+    """The function names of the submission's frames, outermost first (every frame when
+    ``source`` is None: a namespace run in-process), for "X raised because H raised"."""
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [f for f in frames if source is None or Path(f.filename).parent == source.parent]
+    return [f.name for f in own][-64:]
+
+
 def _student_traceback(error: BaseException, source: Path | None) -> str:
     """The traceback frames that belong to the submission's folder (the rest is noise)."""
     frames = traceback.extract_tb(error.__traceback__)
@@ -89,6 +97,7 @@ def describe_exception(error: BaseException, source: Path | None) -> dict[str, A
         "mro": [cls.__name__ for cls in type(error).__mro__],
         "message": message[:2000],
         "where": _student_traceback(error, source),
+        "frames": _student_frames(error, source),
     }
 
 
