@@ -693,8 +693,9 @@ def run(root: Path) -> int:
     Returns 0 when the submission was graded (an unreadable upload too: 0 points and the
     reason, the student's to fix); 2 when the autograder is misconfigured (a bad setting or
     course file, any :class:`GraderError` of grading such as a sandbox that cannot isolate,
-    a check the grader could not run) and 1 when the grader crashed: then no score is given,
-    and stdout (hidden from students) says why.
+    a check the grader could not run, a report whose workers reached no isolation unless
+    ``allow_unisolated``) and 1 when the grader crashed: then no score is given, and stdout
+    (hidden from students) says why.
     """
     from checkers.engine.grading import grade
     from checkers.engine.registry import get_exercise
@@ -710,6 +711,7 @@ def run(root: Path) -> int:
         return _not_graded(root, str(error), started, 2)
     seed = settings["seed"]
     with tempfile.TemporaryDirectory(prefix="seqgrade-autograder-") as scratch:
+        path: Path | None = None
         try:
             path = submission_path(root / "submission", Path(scratch))
         except ValueError as error:  # an unreadable upload: the student's to fix
@@ -722,10 +724,16 @@ def run(root: Path) -> int:
             except Exception:  # noqa: BLE001 - a grader bug: the staff's, never the student's
                 return _not_graded(root, "the grader crashed:\n" + traceback.format_exc(),
                                    started, 1)
+        unisolated = (getattr(report, "isolation", None) == "none"
+                      and not settings["allow_unisolated"] and _has_code(exercise, path))
     failures = grader_failures(report)
     if failures:
         return _not_graded(root, "the grader could not run some checks:\n"
                            + "\n".join(failures), started, 2)
+    if unisolated:
+        return _not_graded(root, "the sandbox reached no isolation (no worker isolated "
+                           "itself; build with --allow-unisolated to grade anyway). Notes:\n"
+                           + "\n".join(report.notes), started, 2)
     report.duration_s = round(time.perf_counter() - started, 3)
     hidden = frozenset() if settings["show_hidden"] else hidden_checks(exercise.name)
     results = gradescope_results(report, hidden=hidden, leaderboard=settings["leaderboard"])
@@ -736,6 +744,19 @@ def run(root: Path) -> int:
     for note in report.notes:
         print(f"seqgrade: note: {note}")
     return 0
+
+
+def _has_code(exercise: Exercise, path: Path | None) -> bool:
+    """Whether grading ``path`` started workers: code found for a code exercise."""
+    from checkers.sandbox.submission import SubmissionNotFound, find_submission
+
+    if path is None or exercise.grades != "code":
+        return False
+    try:
+        find_submission(path, exercise.name)
+    except SubmissionNotFound:
+        return False
+    return True
 
 
 def _zero_report(exercise: Exercise, seed: int, message: str) -> Report:

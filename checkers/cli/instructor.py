@@ -202,7 +202,8 @@ def install_export(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--format", choices=("csv", "canvas", "gradescope"), default="csv")
     export.add_argument("--out", help="csv, canvas: a file (default: stdout); gradescope: a "
                                       "folder (default: ./gradescope), one STUDENT/results.json "
-                                      "each")
+                                      "each (what the autograder would post: Gradescope "
+                                      "cannot import them, see docs/DEPLOY.md)")
     export.add_argument("--roster", help="canvas: a CSV of students with their LMS ids (a "
                                          "Canvas gradebook export works: Student, ID, SIS User "
                                          "ID, SIS Login ID, Section)")
