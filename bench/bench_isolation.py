@@ -77,7 +77,7 @@ def measure(exercise: str, n: int, levels: dict[str, dict[str, str]]) -> dict:
     reached: dict[str, str] = {}
     scores: dict[str, list[float]] = {name: [] for name in levels}
     options = grading_options()
-    for name, env in levels.items():  # warm the fork servers of every environment
+    for env in levels.values():  # warm the fork servers of every environment
         _start_cost(folder, exercise, env)
     for _ in range(n):
         for name, env in levels.items():

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from checkers.sandbox.levels import reachable_level
 from checkers.sandbox.runner import SandboxRunner
 from checkers.sandbox.submission import find_submission
+from checkers.sandbox.view import WORKER_MODULES
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the allow-list view needs Linux namespaces")
@@ -55,6 +58,22 @@ def whoami():
     import checkers
     return {"uid": os.getuid(), "cwd": os.getcwd(), "prefix": sys.prefix,
             "package": os.path.dirname(checkers.__file__), "pid": os.getpid()}
+
+def connect(host, port):
+    import socket
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+        return "connected"
+    except OSError as error:
+        return f"error: {error}"
+
+def udp(host, port):
+    import socket
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", (host, port))
+        return "sent"
+    except OSError as error:
+        return f"error: {error}"
 
 def walk(top):
     found = []
@@ -158,10 +177,7 @@ def test_nothing_else_of_the_host_is_reachable(worker, host: Path) -> None:
     package = call(worker, "whoami")["package"]
     assert sorted(outside) == sorted(
         [str(host / "data" / "declared.txt")]
-        + [f"{package}/{name}" for name in
-           ("__init__.py", "sandbox/__init__.py", "sandbox/worker.py", "sandbox/protocol.py",
-            "sandbox/models.py", "sandbox/errors.py", "sandbox/isolation.py",
-            "sandbox/view.py")]), outside
+        + [f"{package}/{name}" for name in WORKER_MODULES]), outside
 
 
 def test_the_grader_is_out_of_reach(worker) -> None:
@@ -170,6 +186,45 @@ def test_the_grader_is_out_of_reach(worker) -> None:
                  "solutions.reber", "checkers.sandbox.runner"):
         assert call(worker, "importable", name).startswith("ModuleNotFoundError"), name
     assert call(worker, "importable", "checkers.sandbox.protocol") == "imported"
+
+
+@pytest.fixture(scope="module")
+def landlocked(host: Path):
+    """A worker without namespaces: the allow-list is Landlock's rules over the host."""
+    runner = SandboxRunner(find_submission(host / "course" / "student" / "probe.py", "x"),
+                           data_paths=[str(host / "data" / "declared.txt")],
+                           env={"SEQGRADE_NO_NAMESPACES": "1"})
+    yield runner
+    runner.close()
+
+
+def test_without_namespaces_landlock_keeps_the_same_allow_list(landlocked, host: Path) -> None:
+    assert call(landlocked, "importable", "numpy") == "imported"
+    assert landlocked.isolation == "landlock", landlocked.notes
+    assert call(landlocked, "read", str(host / "data" / "declared.txt")) == "declared data\n"
+    for path in ("course/roster.csv", "course/neighbour.py", "data/undeclared.txt",
+                 "course/student/probe.py"):
+        assert call(landlocked, "read", str(host / path)).startswith("error"), path
+    for path in ("/etc/shadow", "/etc/hostname", "/root/.bashrc",
+                 str(REPO / "solutions" / "reber.py"),
+                 f"/proc/{os.getpid()}/environ", f"/proc/{os.getpid()}/cmdline"):
+        assert str(call(landlocked, "read", path)).startswith("error"), path
+    assert call(landlocked, "listing", "/").startswith("error")
+    me = call(landlocked, "whoami")
+    assert call(landlocked, "listing", me["package"]).startswith("error")
+    assert call(landlocked, "write", me["cwd"] + "/out.txt") == "written"
+    for path in ("/tmp/seqgrade-escape", str(host / "course" / "x"), "/dev/shm/x",
+                 str(Path(me["cwd"]).parent / "output.log")):
+        assert call(landlocked, "write", path).startswith("error"), path
+    for name in ("checkers.engine.grading", "checkers.exercises.shifted_targets.oracle",
+                 "solutions.reber"):
+        assert call(landlocked, "importable", name).startswith("ModuleNotFoundError"), name
+    assert call(landlocked, "importable", "checkers.sandbox.protocol") == "imported"
+
+
+def test_without_namespaces_no_socket_leaves_the_worker(landlocked) -> None:
+    assert call(landlocked, "connect", "127.0.0.1", 9).startswith("error"), "TCP"
+    assert call(landlocked, "udp", "127.0.0.1", 9).startswith("error"), "UDP"
 
 
 def test_declared_data_that_would_show_the_grader_is_refused(host: Path) -> None:
@@ -200,10 +255,11 @@ def test_without_namespaces_nor_landlock_the_worker_keeps_a_user_id_of_its_own(
     """The uid-only level (as root, on a machine where another user id is mapped): only
     file permissions protect the grader's files, and the report says which layers are
     missing."""
-    if os.getuid() != 0:
-        pytest.skip("the worker changes its user id only when the grader runs as root")
-    submission = find_submission(host / "course" / "student" / "probe.py", "x")
     env = {"SEQGRADE_NO_NAMESPACES": "1", "SEQGRADE_NO_LANDLOCK": "1"}
+    if reachable_level(env) != "uid-only":
+        pytest.skip("the worker changes its user id only when the grader runs as root and "
+                    "the Python installation is readable by other users")
+    submission = find_submission(host / "course" / "student" / "probe.py", "x")
     with SandboxRunner(submission, env=env) as runner:
         assert call(runner, "whoami")["uid"] != 0
         assert runner.isolation == "uid-only"

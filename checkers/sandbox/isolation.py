@@ -254,9 +254,9 @@ def _in_namespaces(libc: ctypes.CDLL, work: Path, hide: list[Path], quota_bytes:
         # In the allow-list view, only what is there matters (the data folder is not).
         if all(_readable_by_others(p) for p in _essential_paths() if p.exists()):
             for item in [home, work, *work.rglob("*")]:
-                os.chown(item, sandbox_uid, NOBODY)
+                os.chown(item, sandbox_uid, sandbox_uid)
             os.setgroups([])
-            os.setgid(NOBODY)
+            os.setgid(sandbox_uid)
             os.setuid(sandbox_uid)
             who = f"an unprivileged user of its own (uid {sandbox_uid})"
             layers.append("own uid")
@@ -320,15 +320,15 @@ def _without_namespaces(libc: ctypes.CDLL, work: Path, data: list[Path], cover: 
 
 
 def _drop_to(sandbox_uid: int, owned: list[Path]) -> bool:
-    """Become ``sandbox_uid`` (group nobody), owning ``owned``; False where impossible
+    """Become ``sandbox_uid`` (and a group of the same id), owning ``owned``; False where impossible
     (only uid 0 mapped, no CAP_SETUID, or Python not readable by an unprivileged user)."""
     if not all(_readable_by_others(p) for p in _essential_paths() if p.exists()):
         return False
     try:
         for item in owned:
-            os.chown(item, sandbox_uid, NOBODY)
+            os.chown(item, sandbox_uid, sandbox_uid)
         os.setgroups([])
-        os.setgid(NOBODY)
+        os.setgid(sandbox_uid)
         os.setuid(sandbox_uid)
     except OSError:
         for item in owned:

@@ -26,8 +26,9 @@ from checkers.sandbox.isolation import (
     CLONE_NEWPID,
     CLONE_NEWUSER,
     LEVELS,
-    NOBODY,
     SANDBOX_UID_BASE,
+    _essential_paths,
+    _readable_by_others,
 )
 
 _CODES = {10 + number: level for number, level in enumerate(LEVELS)}
@@ -45,10 +46,11 @@ def _try_levels(switches: frozenset[str]) -> str:  # in the forked child only
             return "landlock"
         except OSError:
             pass
-    if os.getuid() == 0:
+    if os.getuid() == 0 and all(_readable_by_others(p) for p in _essential_paths()
+                                if p.exists()):
         try:
             os.setgroups([])
-            os.setgid(NOBODY)
+            os.setgid(SANDBOX_UID_BASE)
             os.setuid(SANDBOX_UID_BASE)
             return "uid-only"
         except OSError:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import signal
 
-import psutil
-
 ROUNDS = 20
 
 
 def kill_tree(pid: int) -> int:
     """SIGKILL every descendant of ``pid`` (not ``pid`` itself); returns how many."""
+    import psutil  # here: the package itself imports where psutil cannot (no `resource`)
+
     killed = 0
     for _ in range(ROUNDS):
         try:
@@ -38,7 +38,9 @@ def kill_tree(pid: int) -> int:
     return killed
 
 
-def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+def _alive(processes: list) -> list:
+    import psutil
+
     alive = []
     for process in processes:
         try:

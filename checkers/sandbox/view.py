@@ -130,7 +130,7 @@ def refused_data(path: Path, protected: list[Path]) -> str | None:
 
 def _passwd(uid: int) -> bytes:
     return (f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
-            f"sandbox:x:{uid}:{NOBODY}:sandbox:/tmp/home:/usr/sbin/nologin\n"
+            f"sandbox:x:{uid}:{uid}:sandbox:/tmp/home:/usr/sbin/nologin\n"
             f"nobody:x:{NOBODY}:{NOBODY}:nobody:/nonexistent:/usr/sbin/nologin\n").encode()
 
 
@@ -151,7 +151,8 @@ def _populate_etc(root: Path, sandbox_uid: int) -> None:
                 if item.is_file():
                     (etc / name / item.name).write_bytes(item.read_bytes())
     (etc / "passwd").write_bytes(_passwd(sandbox_uid))
-    (etc / "group").write_bytes(f"root:x:0:\nnogroup:x:{NOBODY}:\n".encode())
+    (etc / "group").write_bytes(
+        f"root:x:0:\nsandbox:x:{sandbox_uid}:\nnogroup:x:{NOBODY}:\n".encode())
     (etc / "hosts").write_bytes(b"127.0.0.1 localhost\n::1 localhost\n")
 
 
