@@ -6,6 +6,7 @@ Exercise packages import from here only (never from :mod:`checkers.engine` or
 :mod:`checkers.sandbox` directly), so the engine can change behind this facade.
 """
 
+from checkers.authoring.excuses import Excuses, raised_through
 from checkers.authoring.expect import (
     describe_type,
     expect_array,
@@ -41,6 +42,7 @@ from checkers.engine.model import (
 __all__ = [
     "CallTimeout",
     "Check",
+    "Excuses",
     "Context",
     "Exercise",
     "GraderSetupError",
@@ -65,5 +67,6 @@ __all__ = [
     "expect_tuple",
     "linear_credit",
     "load_thresholds",
+    "raised_through",
     "run_property",
 ]

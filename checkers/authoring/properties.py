@@ -97,7 +97,7 @@ def run_property(
             raise error
     if fatal:
         error = fatal[0]
-        raise type(error)(error.message, details=error.details)
+        raise type(error)(error.message, details=error.details, frames=error.frames)
     if failures:
         example, message = failures[-1]
         return Outcome.failed(message, counterexample=describe(example))

@@ -56,7 +56,9 @@ def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
         )
         status = "error"
     fraction = min(1.0, max(0.0, float(outcome.fraction)))
-    if status is None:
+    if outcome.blocked_by is not None:
+        status, fraction = "blocked", 0.0
+    elif status is None:
         status = "passed" if fraction >= 1.0 else "failed"
     elif status == "failed" and fraction >= 1.0:
         status = "passed"
@@ -70,6 +72,7 @@ def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
         counterexample=outcome.counterexample,
         metrics={k: float(v) for k, v in outcome.metrics.items()},
         duration_s=round(time.perf_counter() - started, 3),
+        blocked_by=outcome.blocked_by,
     )
 
 

@@ -27,7 +27,8 @@ HINTS_FILE = "hints.yaml"
 MAX_HINT_CHARS = 1200
 
 # How a check can fail, as the self-check classifies it (see checkers.engine.selfcheck).
-KINDS = ("not_implemented", "missing", "raised", "wrong_type", "timeout", "failed", "error")
+KINDS = ("not_implemented", "missing", "raised", "wrong_type", "timeout", "failed", "error",
+         "blocked")
 
 GENERIC: dict[str, str] = {
     "not_implemented": "The function still raises NotImplementedError: replace "
@@ -48,6 +49,8 @@ GENERIC: dict[str, str] = {
               "expected; try the smallest failing input it gives by hand.",
     "error": "The check could not run to the end: read the feedback, fix what it names, "
              "and check again.",
+    "blocked": "This check could not see your function work because another function it "
+               "needs fails first: fix the check its feedback names, then check again.",
 }
 
 

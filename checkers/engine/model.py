@@ -36,6 +36,9 @@ class Outcome:
     feedback: str
     counterexample: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    # The check that must pass first when this check could observe nothing of its own
+    # function (status ``blocked``, 0 points); None for a judged outcome.
+    blocked_by: str | None = None
 
     @classmethod
     def passed(cls, feedback: str = "OK", **metrics: float) -> Outcome:
@@ -48,6 +51,25 @@ class Outcome:
     ) -> Outcome:
         """No marks."""
         return cls(0.0, feedback, counterexample, dict(metrics))
+
+    @classmethod
+    def blocked(cls, by: str, reason: str) -> Outcome:
+        """No marks and nothing judged: every observation of the check's function failed
+        because of the function of check ``by`` (proven by the check, never assumed)."""
+        return cls(0.0, f"blocked: fix {by} first. {reason}", None, {}, blocked_by=by)
+
+    def excusing(self, parts: Iterable[tuple[str, str]]) -> Outcome:
+        """This outcome with the parts it could not judge listed in its feedback.
+
+        ``parts`` are ``(what was not judged, the check to fix first)``. An excused part
+        earns nothing by itself: the points are those of the behaviour that was judged.
+        """
+        listed = [f"{what} (fix {by} first)" for what, by in parts]
+        if not listed:
+            return self
+        text = f"{self.feedback}. Not judged: " + "; ".join(listed)
+        return Outcome(self.fraction, text, self.counterexample, dict(self.metrics),
+                       self.blocked_by)
 
 
 def linear_credit(value: float, zero_at: float, full_at: float) -> float:

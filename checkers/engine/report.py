@@ -6,7 +6,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-STATUSES = ("passed", "failed", "error", "timeout")
+# passed: full points · failed: the submission is wrong · error: it raised, crashed or
+# could not be read (or the grader could not run the check) · timeout: too slow, or the
+# time budget was spent · blocked: nothing of the check's function could be observed
+# because the function of another check (``blocked_by``) fails: 0 points, fix that first.
+STATUSES = ("passed", "failed", "error", "timeout", "blocked")
 
 
 @dataclass
@@ -22,6 +26,8 @@ class CheckResult:
     counterexample: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     duration_s: float = 0.0
+    # For status ``blocked``: the id of the check to fix first.
+    blocked_by: str | None = None
 
 
 @dataclass
@@ -92,7 +98,8 @@ def render_text(report: Report, console: Any = None) -> None:
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("feedback", ratio=1)
-    styles = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
+    styles = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow",
+              "blocked": "magenta"}
     for check in report.checks:
         review = " · needs review" if check.metrics.get("needs_review") else ""
         table.add_row(

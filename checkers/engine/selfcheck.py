@@ -39,7 +39,7 @@ _KIND_LABELS = {"not_implemented": "not implemented yet", "missing": "function n
                 "timeout": "too slow", "failed": "wrong result", "error": "could not run"}
 
 _STATUS_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e",
-                   "timeout": "#9a6700"}
+                   "timeout": "#9a6700", "blocked": "#8250df"}
 
 
 def _error_kind(error: SubmissionError) -> str:
@@ -63,8 +63,8 @@ def failure_kind(result: CheckResult, errors: Iterable[tuple[str, str]] = ()) ->
     one whose message became the feedback is the reason. Without them (a sandboxed run),
     the feedback's wording decides.
     """
-    if result.status == "passed":
-        return "passed"
+    if result.status in ("passed", "blocked"):
+        return result.status
     for kind, message in reversed(list(errors)):
         if message == result.feedback:
             return kind
