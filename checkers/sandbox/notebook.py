@@ -20,12 +20,15 @@ Every change is reported in the notes, by cell number.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import warnings
 from typing import Any
 
 IGNORE_TAG = "seqgrade-ignore"
+# A dict in the script: names defined only in skipped cells -> the cell that defines them.
+SKIPPED_NAMES = "_SEQGRADE_SKIPPED_CELL_NAMES"
 # Cell magics that run their body as Python in the notebook's namespace.
 PYTHON_BODY_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
 
@@ -165,6 +168,29 @@ def transform_cell(source: str, manager: Any) -> tuple[str | None, list[str]]:
     return code, changes
 
 
+def _defined_names(source: str, manager: Any) -> list[str]:
+    """The names a cell defines at its top level (assignments, functions, classes,
+    imports), for the message of a NameError that only a skipped cell would have avoided."""
+    code, _ = transform_cell(source, manager)
+    try:
+        tree = ast.parse(code or "")
+    except SyntaxError:
+        return []
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With):
+            targets = (node.targets if isinstance(node, ast.Assign) else
+                       [i.optional_vars for i in node.items if i.optional_vars]
+                       if isinstance(node, ast.With) else [node.target])
+            for target in targets:
+                names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return names
+
+
 def notebook_to_script(text: str) -> tuple[str, list[str]]:
     """The code cells of a notebook as one script, as Jupyter would run them.
 
@@ -178,12 +204,15 @@ def notebook_to_script(text: str) -> tuple[str, list[str]]:
     magics: list[str] = []
     not_run: list[str] = []
     ignored: list[int] = []
+    skipped_names: dict[str, int] = {}
     for number, cell in enumerate(cells, start=1):
         source = _cell_source(cell)
         if source is None:
             continue
         if _ignored(cell):
             ignored.append(number)
+            for name in _defined_names(source, manager):
+                skipped_names.setdefault(name, number)
             continue
         code, changes = transform_cell(source, manager)
         if code is None:
@@ -203,6 +232,8 @@ def notebook_to_script(text: str) -> tuple[str, list[str]]:
         header.append(IPYTHON_STUB)
     if any("display(" in part for part in parts):
         header.append(DISPLAY_STUB)
+    if skipped_names:
+        header.append(f"{SKIPPED_NAMES} = {skipped_names!r}  # defined in skipped cells only")
     if header:
         parts.insert(0, "\n".join(header))
     if magics:

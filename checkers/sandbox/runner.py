@@ -317,6 +317,7 @@ class SandboxRunner:
             "disk_quota": self.limits.disk_bytes, "isolate": self.limits.isolate,
             "hide": [str(f) for f in self._folders_to_hide()] if self.limits.isolate else [],
             "data": list(self.data_paths), "cover": list(self.extra_hidden),
+            "notebook": self.submission.source.name if self.submission.kind == "ipynb" else "",
         }
         env = scrubbed_environment(self._root, self.env)
         try:
@@ -394,6 +395,8 @@ class SandboxRunner:
             "--source", config["source"], "--capture", config["capture"],
             "--disk-quota", str(config["disk_quota"]),
         ]
+        if config["notebook"]:
+            command += ["--notebook", config["notebook"]]
         if config["isolate"]:
             for folder in config["hide"]:
                 command += ["--hide", folder]

@@ -45,7 +45,8 @@ NOBODY = 65534
 WORKER_MODULES = ("__init__.py", "sandbox/__init__.py", "sandbox/worker.py",
                   "sandbox/protocol.py", "sandbox/models.py", "sandbox/errors.py",
                   "sandbox/isolation.py", "sandbox/view.py", "sandbox/confine.py",
-                  "sandbox/landlock.py", "sandbox/syscalls.py", "sandbox/processes.py")
+                  "sandbox/landlock.py", "sandbox/syscalls.py", "sandbox/processes.py",
+                  "sandbox/notebook.py")
 # System folders bound read-only (or re-created as the links they are).
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # Files of /etc copied in (what the loader, the C library and time zones read).

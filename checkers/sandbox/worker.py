@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import linecache
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from checkers.sandbox import models, protocol
+from checkers.sandbox.notebook import IGNORE_TAG, SKIPPED_NAMES
 
 try:  # POSIX only; imported here, not in a child between fork and exec
     import resource
@@ -75,13 +78,65 @@ def _student_frames(error: BaseException, source: Path | None) -> list[str]:
     return [f.name for f in own][-64:]
 
 
+# The notebook's own name when the submission is a notebook (its script is what runs).
+NOTEBOOK: dict[str, str] = {}
+CELL_MARKER = re.compile(r"^# --- cell (\d+) ---$")
+
+
+def notebook_place(script: Path, line: int) -> str | None:
+    """Where line ``line`` of a notebook's script lies in the notebook: ``cell N ("first
+    line of the cell"), line K`` (None when the line is outside every cell)."""
+    lines = linecache.getlines(str(script))
+    for index in range(min(line, len(lines)) - 1, -1, -1):
+        match = CELL_MARKER.match(lines[index].rstrip("\n"))
+        if match:
+            first = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            first = first if len(first) <= 40 else first[:39] + "…"
+            return f'cell {match.group(1)} ("{first}"), line {line - index - 1}'
+    return None
+
+
+def _frame_line(frame: traceback.FrameSummary, source: Path | None) -> str:
+    name = Path(frame.filename).name
+    if source is not None and NOTEBOOK and Path(frame.filename) == source:
+        place = notebook_place(source, frame.lineno or 0)
+        if place:
+            return f"  {NOTEBOOK['name']}, {place}, in {frame.name}"
+    return f'  File "{name}", line {frame.lineno}, in {frame.name}'
+
+
 def _student_traceback(error: BaseException, source: Path | None) -> str:
-    """The traceback frames that belong to the submission's folder (the rest is noise)."""
+    """The traceback frames that belong to the submission's folder (the rest is noise); in
+    a notebook, by cell and line inside the cell."""
     frames = traceback.extract_tb(error.__traceback__)
     own = [f for f in frames if source is not None and Path(f.filename).parent == source.parent]
     shown = own or frames[-1:]
-    lines = [f'  File "{Path(f.filename).name}", line {f.lineno}, in {f.name}' for f in shown]
-    return "\n".join(lines[-8:])
+    return "\n".join(_frame_line(f, source) for f in shown[-8:])
+
+
+def _skipped_cell_hint(error: BaseException) -> str:
+    """For a NameError of a name that only a skipped notebook cell defines: which cell."""
+    module = sys.modules.get("submission")
+    skipped = getattr(module, SKIPPED_NAMES, None) if NOTEBOOK else None
+    name = getattr(error, "name", None) if isinstance(error, NameError) else None
+    if not isinstance(skipped, dict) or name not in skipped:
+        return ""
+    return (f" (`{name}` is defined only in cell {skipped[name]}, which is tagged "
+            f"{IGNORE_TAG} and so skipped when grading: define it in a cell that runs, "
+            "or load it inside the function)")
+
+
+def _own_names(message: str, source: Path) -> str:
+    """``message`` with the script's path as the student knows it (the notebook's name)."""
+    if NOTEBOOK:
+        line = re.search(r'File "' + re.escape(str(source)) + r'", line (\d+)', message)
+        if line:
+            place = notebook_place(source, int(line.group(1)))
+            if place:
+                message = message.replace(line.group(0), f"{NOTEBOOK['name']}, {place}")
+        return message.replace(str(source), NOTEBOOK["name"]).replace(source.name,
+                                                                      NOTEBOOK["name"])
+    return message.replace(str(source), source.name)
 
 
 def describe_exception(error: BaseException, source: Path | None) -> dict[str, Any]:
@@ -91,7 +146,8 @@ def describe_exception(error: BaseException, source: Path | None) -> dict[str, A
     else:
         message = "".join(traceback.format_exception_only(type(error), error)).strip()
         if source is not None:
-            message = message.replace(str(source), source.name)
+            message = _own_names(message, source)
+        message += _skipped_cell_hint(error)
     return {
         "type": type(error).__name__,
         "mro": [cls.__name__ for cls in type(error).__mro__],
@@ -222,6 +278,8 @@ def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
     """
     capture = _Capture(Path(config["capture"]))
     source = Path(config["source"])
+    if config.get("notebook"):
+        NOTEBOOK["name"] = str(config["notebook"])
     work = source.parent
     isolation: dict[str, Any] = {"level": "none", "layers": [], "notes": [
         "not isolated: isolation switched off for this worker"]}
@@ -301,11 +359,13 @@ def main() -> None:
     parser.add_argument("--cover", type=Path, action="append", default=[])
     parser.add_argument("--disk-quota", type=int, default=1 << 30)
     parser.add_argument("--no-isolation", action="store_true")
+    parser.add_argument("--notebook", default="")
     options = parser.parse_args()
     run({"source": str(options.source), "capture": str(options.capture),
          "hide": [str(p) for p in options.hide], "data": [str(p) for p in options.data],
          "cover": [str(p) for p in options.cover], "disk_quota": options.disk_quota,
-         "isolate": not options.no_isolation}, options.requests, options.replies)
+         "isolate": not options.no_isolation, "notebook": options.notebook},
+        options.requests, options.replies)
 
 
 if __name__ == "__main__":
