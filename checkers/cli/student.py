@@ -148,6 +148,23 @@ class _CheckProgress:
             self.progress.stop()
 
 
+def _wrong_file_type(exercise_name: str, path: Path) -> str | None:
+    """Why a text exercise cannot read ``path`` at all (its type), or None."""
+    from checkers.engine.errors import WrongFileType
+    from checkers.engine.registry import get_exercise
+
+    exercise = get_exercise(exercise_name)
+    if exercise.grades != "text" or exercise.read_text is None:
+        return None
+    try:
+        exercise.read_text(path)
+    except WrongFileType as error:
+        return str(error)
+    except ValueError:  # unreadable content: graded, with the message in every check
+        return None
+    return None
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from checkers.engine.grading import grade
 
@@ -157,6 +174,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     checks = chosen_checks(args.exercise, args.checks)
+    wrong = _wrong_file_type(args.exercise, path)
+    if wrong:
+        print(f"seqgrade: {wrong}", file=sys.stderr)
+        return EXIT_USAGE
     with _CheckProgress(args.exercise, checks, enabled=args.format == "text"
                         and sys.stderr.isatty()) as progress:
         report = grade(args.exercise, path, seed=grading_seed(args),

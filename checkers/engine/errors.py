@@ -41,6 +41,7 @@ __all__ = [
     "UnknownCheck",
     "UnknownExercise",
     "WorkerDied",
+    "WrongFileType",
     "WrongType",
 ]
 
@@ -68,3 +69,9 @@ class UnknownCheck(GraderError, KeyError):
 
 class ConfigError(GraderError, ValueError):
     """A malformed instructor's file (course TOML, rubric, thresholds)."""
+
+
+class WrongFileType(ValueError):
+    """A text exercise was given a file of a type it does not read (a notebook for an
+    answers file, say). ``check`` reports it in one line with exit 2; a class's ``grade``
+    gives that student 0 with the message (one student's error, never the batch's)."""

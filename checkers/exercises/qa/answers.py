@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from checkers.engine.errors import WrongFileType
 from checkers.exercises.qa.keypoints import QUESTION_IDS
 
 MAX_FILE_BYTES = 2_000_000
@@ -27,6 +28,10 @@ class AnswersFormatError(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class WrongAnswersFile(AnswersFormatError, WrongFileType):
+    """A file of a type that holds no answers (a notebook, a .py)."""
 
 
 def _expected() -> str:
@@ -219,6 +224,9 @@ def load_answers(path: Path) -> dict[str, str]:
         return parse_yaml(text)
     if suffix == ".json":
         return parse_json(text)
-    raise AnswersFormatError(
-        f"{path.name!r}: answers must be a .md (with '## q1' headings), .yaml or .json file"
+    hint = (" (the notebook only presents the questions: write the answers in the .md file "
+            "beside it, and check that file)" if suffix == ".ipynb" else "")
+    raise WrongAnswersFile(
+        f"{path.name!r}: answers must be a .md (with '## q1' headings), .yaml or .json "
+        f"file{hint}"
     )
