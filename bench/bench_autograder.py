@@ -16,7 +16,8 @@ virtual environment). While it runs, every 0.05 s, it sums over the whole proces
 - ``peak_process_rss_mib``: the largest single process;
 - ``wall_s``: start to results.json, and ``cpu_s``: CPU seconds of the whole tree
   (``RUSAGE_CHILDREN``; every process of the tree is reaped by its parent);
-- the score (the reference must earn full marks) and the most processes seen at once.
+- the score (the reference must earn full marks), the most processes seen at once, and
+  the machine's load average (1 minute) before the run: the machine may be shared.
 
 The figures go to ``bench/autograder_results.json``, which the zip's README and
 docs/DEPLOY.md turn into the memory, CPU and timeout to set on Gradescope
@@ -133,7 +134,8 @@ def main() -> None:
     previous = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
     figures = dict(previous.get("exercises", {}))
     for exercise in args.exercises:
-        figures[exercise] = measure(exercise)
+        load = round(os.getloadavg()[0], 1)
+        figures[exercise] = {**measure(exercise), "load_average_before": load}
         print(exercise, json.dumps(figures[exercise]), flush=True)
     data = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                        f"{psutil.virtual_memory().total / (1 << 30):.0f} GiB, Python "

@@ -30,6 +30,7 @@ from checkers.batch.autograder import (
     build_autograder,
     gradescope_results,
     read_settings,
+    recommended_settings,
     run,
 )
 from checkers.cli.main import main
@@ -188,7 +189,9 @@ def test_zip_for_every_exercise(tmp_path: Path) -> None:
         assert not any(n.startswith("seqgrade/solutions") or "__pycache__" in n for n in names)
         assert settings["exercise"] == exercise.name
         assert settings["seed"] != 0 and settings["seed_source"] == "drawn"
-        assert settings["timeout"] == 600 and settings["allow_unisolated"] is False
+        advice = recommended_settings(exercise.name)
+        assert settings["timeout"] == (advice["timeout_s"] if advice else 600)
+        assert settings["allow_unisolated"] is False
         # apt-get update before any apt-get install; the constraints the zip carries
         assert setup.index("apt-get update") < setup.index("apt-get install")
         assert "python3.11 python3.11-venv" in setup
@@ -197,7 +200,9 @@ def test_zip_for_every_exercise(tmp_path: Path) -> None:
         assert ("keras==" in constraints) == (exercise.name != "qa"), exercise.name
         torch = exercise.name in ("qa", "textgen")
         assert ("download.pytorch.org/whl/cpu" in setup) == torch, exercise.name
-        assert "Resources" in readme and "timeout" in readme
+        assert "Resources" in readme and f"timeout of {settings['timeout']} s" in readme
+        if advice:  # the bench's figures, and what to set from them
+            assert f"{advice['memory_gb']:g} GB of memory and 1 CPU" in readme
         for script in ("setup.sh", "run_autograder"):  # both parse as bash
             with zipfile.ZipFile(out) as archive:
                 text = archive.read(script).decode()

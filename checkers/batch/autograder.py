@@ -238,7 +238,7 @@ def _settings(exercise: Exercise, choice: SeedChoice, *, config: Path | None,
 def build_autograder(exercise_name: str, out: Path, *, config: Path | None = None,
                      seed: int | None = None, public_seed: bool = False,
                      leaderboard: bool = False, allow_unisolated: bool = False,
-                     show_hidden: bool = False, timeout: int = DEFAULT_TIMEOUT,
+                     show_hidden: bool = False, timeout: int | None = None,
                      data_dir: str | None = None) -> Path:
     """Write Gradescope's autograder zip for ``exercise_name`` to ``out``.
 
@@ -248,8 +248,9 @@ def build_autograder(exercise_name: str, out: Path, *, config: Path | None = Non
     seqgrade's source (``seqgrade/``: the grader and the stubs, not the reference solutions)
     with a ``constraints.txt`` that pins what this machine runs, the course file and the
     files it names, the exercise's data files, and ``seqgrade_autograder.json`` (see
-    :func:`load_settings`). ``timeout`` is the Gradescope timeout the assignment will have:
-    the checks get all of it but :data:`TIMEOUT_RESERVE`.
+    :func:`load_settings`). ``timeout`` is the Gradescope timeout the assignment will have
+    (default: the one :func:`recommended_settings` gives, else Gradescope's 600 s): the
+    checks get all of it but :data:`TIMEOUT_RESERVE`.
     """
     from checkers.engine.config import load_course_seed
     from checkers.engine.errors import GraderSetupError
@@ -262,6 +263,9 @@ def build_autograder(exercise_name: str, out: Path, *, config: Path | None = Non
                                "repository (its source goes into the zip)")
     if config is not None and not Path(config).is_file():
         raise ConfigError(f"no course file at {config}")
+    if timeout is None:
+        advice = recommended_settings(exercise.name)
+        timeout = advice["timeout_s"] if advice else DEFAULT_TIMEOUT
     configs, course_files = _course_files(Path(config) if config is not None else None)
     budget = configs[exercise.name].limits.get("time_budget") if exercise.name in configs else None
     if budget is not None and budget > timeout - TIMEOUT_RESERVE:
@@ -478,6 +482,32 @@ def _test(check: CheckResult, number: str, visibility: str, output: str, tags: l
             "visibility": visibility, "extra_data": extra}
 
 
+def _tests(report: Report, hidden: set[str] | frozenset[str],
+           withheld: set[str]) -> list[dict[str, Any]]:
+    """One test per check: visible, after the due date (``hidden``), or visible with its
+    feedback and figures in an ``after_due_date`` test without a score (``withheld``)."""
+    tests = []
+    for number, check in enumerate(report.checks, start=1):
+        if check.id in hidden:
+            tests.append(_test(check, str(number), "after_due_date", check_markdown(check),
+                               [report.exercise, "hidden data"]))
+        elif check.id in withheld:
+            companion = f"{check.id}: {check.name} (figures on hidden data)"
+            tests.append(_test(check, str(number), "visible", (
+                f"{_verdict(check)}\n\nThis check measures on the hidden data: its feedback "
+                f"and figures are shown after the due date, in the test “{companion}”."),
+                [report.exercise, "public"], metrics=False))
+            figures = _test(check, f"{number}.1", "after_due_date", check_markdown(check),
+                            [report.exercise, "hidden data"])
+            for key in ("score", "max_score", "status"):
+                figures.pop(key)
+            tests.append({**figures, "name": companion})
+        else:
+            tests.append(_test(check, str(number), "visible", check_markdown(check),
+                               [report.exercise, "public"]))
+    return tests
+
+
 def gradescope_results(report: Report, *, hidden: set[str] | frozenset[str] = frozenset(),
                        leaderboard: bool = False,
                        hidden_figures: set[str] | frozenset[str] | None = None,
@@ -498,25 +528,7 @@ def gradescope_results(report: Report, *, hidden: set[str] | frozenset[str] = fr
     notes = "\n".join(f"- {_md_escape(n)}" for n in report.notes)
     notes = f"\n\n**Notes**\n\n{notes}" if notes else ""
     total = f"**seqgrade · {report.exercise}**: {report.score:g}/{report.max_score:g}"
-    tests = []
-    for number, check in enumerate(report.checks, start=1):
-        if check.id in hidden:
-            tests.append(_test(check, str(number), "after_due_date", check_markdown(check),
-                               [report.exercise, "hidden data"]))
-        elif check.id in withheld:
-            companion = f"{check.id}: {check.name} (figures on hidden data)"
-            tests.append(_test(check, str(number), "visible", (
-                f"{_verdict(check)}\n\nThis check measures on the hidden data: its feedback "
-                f"and figures are shown after the due date, in the test “{companion}”."),
-                [report.exercise, "public"], metrics=False))
-            figures = _test(check, f"{number}.1", "after_due_date", check_markdown(check),
-                            [report.exercise, "hidden data"])
-            for key in ("score", "max_score", "status"):
-                figures.pop(key)
-            tests.append({**figures, "name": companion})
-        else:
-            tests.append(_test(check, str(number), "visible", check_markdown(check),
-                               [report.exercise, "public"]))
+    tests = _tests(report, hidden, withheld)
     shown = {c.id for c in report.checks if c.id not in hidden and c.id not in withheld}
     if hidden:
         count = len(hidden & {c.id for c in report.checks})

@@ -288,9 +288,10 @@ def install_autograder(commands: argparse._SubParsersAction) -> None:
     autograder.add_argument("--allow-unisolated", action="store_true",
                             help="grade even where the worker cannot be isolated; the "
                                  "report says so")
-    autograder.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
-                            help="the timeout the Gradescope assignment will have (default "
-                                 "600, Gradescope's; at most 2400): checks stop 60 s before it")
+    autograder.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
+                            help="the timeout the Gradescope assignment will have (default: "
+                                 "the one docs/DEPLOY.md gives for the exercise, else 600, "
+                                 "Gradescope's; at most 2400): checks stop 60 s before it")
     autograder.add_argument("--data-dir", help="folder with the exercise's data files, packed "
                                                "into the zip (else SEQGRADE_DATA_DIR)")
     autograder.add_argument("--show-hidden", action="store_true",
