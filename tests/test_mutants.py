@@ -3,7 +3,8 @@
 Mutants (tests/mutants/) are realistic wrong submissions; adversarial ones
 (tests/adversarial/) try to break, escape or fool the grader. Each file names the checks it
 must lose (``# expect:``), those it may lose as a consequence (``# may-lose:``) and,
-optionally: the status a check must end with (``# status: id=timeout``), words its
+optionally: the status a check must end with (``# status: id=timeout``; ``blocked``:
+the check could observe nothing because the check it names, lost too, fails first), words its
 feedback must hold (``# feedback:``, alternatives separated by `` | ``), paths that must
 not exist afterwards (``# absent:``), and the checks to grade (``# checks:``, for costly
 cases). Every other check keeps full marks, and no process of the submission outlives its
@@ -55,6 +56,10 @@ def _assert_loses_exactly(mutant: Mutant, tmp_path) -> None:
             assert "internal grader error" not in check.feedback, check.feedback
     for check_id, status in mutant.statuses.items():
         assert report.result(check_id).status == status, report.result(check_id)
+    for check in report.checks:  # blocked: 0 points, and the check named is one it loses
+        if check.status == "blocked":
+            assert check.score == 0.0 and check.blocked_by in lost, check
+            assert f"fix {check.blocked_by} first" in check.feedback, check.feedback
     if mutant.feedback:  # words, or alternatives separated by " | "
         lost_feedback = " ".join(c.feedback for c in report.checks if c.id in mutant.expect)
         assert any(words.strip().lower() in lost_feedback.lower()

@@ -15,17 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checkers.engine.errors import NotImplementedInSubmission, SubmissionError, SubmissionRaised
-from checkers.engine.model import Outcome
+from checkers.engine.model import Outcome, raised_through
 
-
-def raised_through(error: SubmissionError, helper: str) -> bool:
-    """Whether ``error`` is an exception of the submission's code whose traceback passes
-    through a frame of the function ``helper`` (a time-out, a crash, a missing function or
-    a wrong type never does)."""
-    if not isinstance(error, SubmissionRaised | NotImplementedInSubmission):
-        return False
-    return helper in error.frames[1:]
+__all__ = ["Excuses", "raised_through"]
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from checkers.engine.errors import GraderEnvironmentError, GraderSetupError, SubmissionError
-from checkers.engine.model import Check, Context, Exercise, Outcome
+from checkers.engine.model import Check, Context, Exercise, Outcome, raised_through
 from checkers.engine.registry import get_exercise, plugin_folders
 from checkers.engine.report import CheckResult, Report
 from checkers.sandbox.levels import require_isolation
@@ -31,9 +31,25 @@ def grader_version() -> str:
         return "0+unknown"
 
 
+def _blocking_check(error: SubmissionError, check: Check, exercise: Exercise,
+                    earlier: Sequence[CheckResult]) -> tuple[str, str] | None:
+    """``(function, check id)`` when ``error`` was raised inside a function of the
+    submission whose own check failed earlier in this grading (its frame is in the
+    traceback: proven, not assumed); else None."""
+    failed = {r.id for r in earlier if r.status != "passed"}
+    for function, owner in exercise.helper_checks:
+        if owner != check.id and owner in failed and raised_through(error, function):
+            return function, owner
+    return None
+
+
 def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
-              options: dict[str, Any]) -> CheckResult:
-    """Run one check; whatever the submission does, a CheckResult comes back."""
+              options: dict[str, Any], earlier: Sequence[CheckResult] = ()) -> CheckResult:
+    """Run one check; whatever the submission does, a CheckResult comes back.
+
+    A submission error raised inside a function whose check already failed (``earlier``
+    results) makes the check ``blocked`` by that check: nothing of its own was seen.
+    """
     ctx = Context(runner=runner, seed=seed, check=check, exercise=exercise, options=options)
     started = time.perf_counter()
     status = None
@@ -42,8 +58,14 @@ def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
         if not isinstance(outcome, Outcome):
             raise TypeError(f"check {check.id} returned {type(outcome).__name__}")
     except SubmissionError as error:
-        outcome = Outcome.failed(error.message)
-        status = error.status
+        blocker = _blocking_check(error, check, exercise, earlier)
+        if blocker is None:
+            outcome = Outcome.failed(error.message)
+            status = error.status
+        else:
+            outcome = Outcome.blocked(blocker[1], f"this check's call raised inside "
+                                      f"{blocker[0]}, which {blocker[1]} finds wrong:\n"
+                                      f"{error.message}")
     except GraderSetupError as error:
         outcome = Outcome.failed(f"the grader could not run this check: {error}")
         status = "error"
@@ -106,7 +128,7 @@ def grade_with_runner(
         if time_budget is not None and time.monotonic() >= options["deadline"]:
             result = _not_run(check, time_budget)
         else:
-            result = run_check(check, exercise, runner, seed, options)
+            result = run_check(check, exercise, runner, seed, options, results)
         fatal = getattr(runner, "fatal", None)
         if fatal is not None:  # raised inside the check, and perhaps caught there
             raise fatal

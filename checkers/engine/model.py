@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from checkers.engine.errors import NotImplementedInSubmission, SubmissionRaised
+
 if TYPE_CHECKING:
     from checkers.sandbox.runner import Runner
 
@@ -135,6 +137,10 @@ class Exercise:
     # fork server imports them once, and each worker forked from it has them already.
     # Only a cost: a submission that imports something else still works.
     worker_imports: tuple[str, ...] = ()
+    # (function of the submission, the id of the check that judges it): a check whose
+    # call raises inside such a function, when that function's check failed earlier in
+    # the same grading, is ``blocked`` by it (see checkers.engine.grading.run_check).
+    helper_checks: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.grades not in ("code", "text"):
@@ -166,6 +172,16 @@ class Exercise:
             if check.id == check_id:
                 return check
         raise KeyError(check_id)
+
+
+def raised_through(error: Exception, helper: str) -> bool:
+    """Whether ``error`` is an exception of the submission's code (it raised, or raised
+    NotImplementedError) whose traceback passes through a frame of the function ``helper``
+    below the function called; a time-out, a crash, a missing function or a wrong type
+    never does."""
+    if not isinstance(error, SubmissionRaised | NotImplementedInSubmission):
+        return False
+    return helper in error.frames[1:]
 
 
 def derive_seed(*parts: object) -> int:

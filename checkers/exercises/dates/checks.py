@@ -528,4 +528,9 @@ EXERCISE = Exercise(
     call_timeout=60.0,
     worker_imports=("tensorflow", "keras"),
     artifacts=("dates_v1.keras", "dates_v2.keras"),
+    helper_checks=(("random_dates", "dates.random_dates"),
+                   ("date_str_to_ids", "dates.encoding"),
+                   ("prepare_date_strs", "dates.encoding"),
+                   ("ids_to_date_strs", "dates.encoding"),
+                   ("shifted_output_sequences", "dates.shifted_outputs")),
 )

@@ -721,4 +721,8 @@ EXERCISE = Exercise(
     call_timeout=20.0,
     worker_imports=("tensorflow", "keras"),
     artifacts=("reber.keras",),
+    helper_checks=(("generate_string", "reber.generate_valid"),
+                   ("generate_corrupted_string", "reber.corrupted"),
+                   ("string_to_ids", "reber.string_to_ids"),
+                   ("generate_dataset", "reber.dataset")),
 )

@@ -498,4 +498,8 @@ EXERCISE = Exercise(
     worker_imports=("tensorflow", "keras"),
     artifacts=("wordgen.keras", "wordgen_vocab.json"),
     data_files=("tinyshakespeare.txt",),
+    helper_checks=(("pad_punctuation", "wordgen.pad_punctuation"),
+                   ("tokenize", "wordgen.tokenize"), ("text_to_ids", "wordgen.tokenize"),
+                   ("ids_to_text", "wordgen.tokenize"), ("build_vocab", "wordgen.vocab"),
+                   ("sample_from", "wordgen.sampling")),
 )

@@ -1,0 +1,134 @@
+"""The `blocked` status and proven excuses (issue 30), and what trivial submissions earn.
+
+A check that could observe nothing of its function because another check's function
+fails is `blocked` (0 points, the check to fix first); an excuse holds only when the
+traceback passes through the helper's frame; a stub earns nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from checkers.engine.grading import grade_with_runner
+from checkers.engine.model import Check, Context, Exercise, Outcome
+from checkers.engine.registry import available_exercises
+from checkers.engine.report import STATUSES, Report
+from checkers.sandbox.runner import InProcessRunner, SandboxRunner
+from checkers.sandbox.submission import find_submission
+from tests.helpers import REPO, grade_path
+
+HELPER_SOURCE = '''
+def helper(x):
+    raise ValueError("helper not written yet")
+
+def through_helper(x):
+    return helper(x) + 1
+
+def own_error(x):
+    helper_result = 0
+    raise RuntimeError("not written either")
+'''
+
+
+def _helper_check(ctx: Context) -> Outcome:
+    value = ctx.call("helper", 1)
+    return Outcome.passed() if value == 2 else Outcome.failed(f"helper(1) gave {value}")
+
+
+def _caller_check(function: str):
+    def run(ctx: Context) -> Outcome:
+        value = ctx.call(function, 1)
+        return Outcome.passed() if value == 3 else Outcome.failed(f"{function}(1) gave {value}")
+    return run
+
+
+def _toy_exercise() -> Exercise:
+    checks = (Check("toy.helper", "helper doubles", 5, _helper_check),
+              Check("toy.through", "through_helper", 5, _caller_check("through_helper")),
+              Check("toy.own", "own_error", 5, _caller_check("own_error")))
+    return Exercise(name="toy", title="toy", checks=checks, stub_file="toy.py",
+                    solution_file="toy.py",
+                    helper_checks=(("helper", "toy.helper"), ("through_helper", "toy.through"),
+                                   ("own_error", "toy.own")))
+
+
+def _grade_toy(runner) -> Report:
+    return grade_with_runner(_toy_exercise(), runner, submission_label="toy")
+
+
+def _assert_blocked_only_through_the_helper(report: Report) -> None:
+    assert report.result("toy.helper").status == "error"
+    through = report.result("toy.through")
+    assert (through.status, through.score, through.blocked_by) == ("blocked", 0.0, "toy.helper")
+    assert "fix toy.helper first" in through.feedback
+    own = report.result("toy.own")  # its own exception: judged as it is, never excused
+    assert (own.status, own.blocked_by) == ("error", None)
+    assert "not written either" in own.feedback
+    assert report.score == 0.0
+
+
+def test_blocked_only_through_the_helpers_frame_in_the_sandbox(tmp_path) -> None:
+    (tmp_path / "toy.py").write_text(HELPER_SOURCE)
+    runner = SandboxRunner(find_submission(tmp_path / "toy.py", "toy"))
+    try:
+        _assert_blocked_only_through_the_helper(_grade_toy(runner))
+    finally:
+        runner.close()
+
+
+def test_blocked_only_through_the_helpers_frame_in_process() -> None:
+    namespace: dict = {}
+    exec(compile(HELPER_SOURCE, "toy.py", "exec"), namespace)  # noqa: S102 - the point
+    _assert_blocked_only_through_the_helper(_grade_toy(InProcessRunner(namespace)))
+
+
+def test_a_blocked_report_reads_back() -> None:
+    namespace: dict = {}
+    exec(compile(HELPER_SOURCE, "toy.py", "exec"), namespace)  # noqa: S102 - the point
+    report = _grade_toy(InProcessRunner(namespace))
+    again = Report.from_dict(report.to_dict())
+    assert again.result("toy.through").blocked_by == "toy.helper"
+    assert {c.status for c in again.checks} <= set(STATUSES)
+
+
+def test_an_excused_part_is_listed_and_earns_nothing_by_itself() -> None:
+    judged = Outcome(0.5, "half right").excusing([("the long strings", "x.other")])
+    assert judged.fraction == 0.5
+    assert judged.feedback == "half right. Not judged: the long strings (fix x.other first)"
+    blocked = Outcome.blocked("x.other", "nothing seen")
+    assert (blocked.fraction, blocked.blocked_by) == (0.0, "x.other")
+
+
+CODE_EXERCISES = [e.name for e in available_exercises() if e.grades == "code"]
+
+
+@pytest.mark.parametrize("variant", ["stub", "ValueError"])
+@pytest.mark.parametrize("exercise", CODE_EXERCISES)
+def test_a_stub_scores_zero(exercise: str, variant: str, tmp_path) -> None:
+    """The stub as shipped, and with ``raise ValueError("todo")`` in place of every
+    ``raise NotImplementedError``, earn nothing."""
+    from checkers.engine.registry import get_exercise
+
+    source = get_exercise(exercise).stub_path.read_text(encoding="utf-8")
+    if variant == "ValueError":
+        assert "raise NotImplementedError" in source
+        source = source.replace("raise NotImplementedError", 'raise ValueError("todo")')
+    (tmp_path / f"{exercise}.py").write_text(source, encoding="utf-8")
+    report = grade_path(exercise, tmp_path)
+    earned = {c.id: c.feedback for c in report.checks if c.score > 0}
+    assert not earned, earned
+    assert report.score == 0.0
+    assert not [c for c in report.checks if c.status == "passed"]
+
+
+def test_a_constant_reber_submission_earns_only_the_shape_contract(tmp_path) -> None:
+    """Constants of the right types earn only reber.predict_contract, whose contract (one
+    probability in [0, 1] per string, whatever the order or batch) a constant meets;
+    docs/EXERCISES.md says so."""
+    report = grade_path("reber", REPO / "tests" / "trivial" / "reber_constant.py")
+    earned = {c.id for c in report.checks if c.score > 0}
+    assert earned == {"reber.predict_contract"}
+    assert report.score == report.result("reber.predict_contract").max_score
+    coverage = report.result("reber.generate_coverage")
+    assert (coverage.status, coverage.blocked_by) == ("blocked", "reber.generate_valid")
+    assert report.result("reber.corrupted").status == "failed"
