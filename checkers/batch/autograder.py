@@ -523,6 +523,7 @@ def gradescope_results(report: Report, *, hidden: set[str] | frozenset[str] = fr
     """
     if hidden_figures is None:
         hidden_figures = hidden_figure_checks(report.exercise)
+    hidden = frozenset(hidden) & {c.id for c in report.checks}  # those graded here
     withheld = {c.id for c in report.checks
                 if hidden and c.id in hidden_figures and c.id not in hidden and c.metrics}
     notes = "\n".join(f"- {_md_escape(n)}" for n in report.notes)
@@ -531,8 +532,7 @@ def gradescope_results(report: Report, *, hidden: set[str] | frozenset[str] = fr
     tests = _tests(report, hidden, withheld)
     shown = {c.id for c in report.checks if c.id not in hidden and c.id not in withheld}
     if hidden:
-        count = len(hidden & {c.id for c in report.checks})
-        summary = (f"**seqgrade · {report.exercise}**\n\n{count} check(s) on hidden data, "
+        summary = (f"**seqgrade · {report.exercise}**\n\n{len(hidden)} check(s) on hidden data, "
                    "and your total, are shown after the due date.")
         tests.append({"name": "Total", "number": str(len(report.checks) + 1),
                       "output": total + notes, "output_format": "md",
