@@ -229,6 +229,9 @@ def test_results_fields_on_a_synthetic_report() -> None:
     assert data["extra_data"]["metrics"] == {} and "seed" not in data["extra_data"]
     assert "leaderboard" not in data  # its only column is on hidden data
     assert "a \\<note\\>" in data["output"]
+    public = Report("reber", "s.py", 0, 5.0, 5.0, 1.0, "test", checks[:1])
+    only_public = gradescope_results(public, hidden={"reber.accuracy"})  # e.g. --checks
+    assert "5/5" in only_public["output"] and len(only_public["tests"]) == 1
     shown = gradescope_results(report, hidden=frozenset(), leaderboard=True)
     assert shown["leaderboard"] == [{"name": "Accuracy", "value": 0.8, "order": "desc"}]
     assert "17/35" in shown["output"] and shown["extra_data"]["metrics"] == {
