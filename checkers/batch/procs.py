@@ -18,6 +18,8 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
+
 
 def scratch_dir(db_path: Path | str) -> Path:
     """The private temporary folder of the batches writing ``db_path``."""
@@ -25,34 +27,12 @@ def scratch_dir(db_path: Path | str) -> Path:
     return Path(tempfile.gettempdir()) / f"seqgrade-batch-{key}"
 
 
-def _proc_entries() -> list[int]:
-    try:
-        return [int(name) for name in os.listdir("/proc") if name.isdigit()]
-    except OSError:
-        return []
-
-
-def _parent_of(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            text = handle.read().decode(errors="replace")
-    except OSError:
-        return None
-    fields = text.rsplit(")", 1)[-1].split()
-    return int(fields[1]) if len(fields) > 1 else None
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            return handle.read().decode(errors="replace").split("\0")
-    except OSError:
-        return []
-
-
 def children_of(pid: int) -> list[int]:
-    """The pids whose parent is ``pid`` (Linux /proc; empty elsewhere)."""
-    return [p for p in _proc_entries() if _parent_of(p) == pid]
+    """The pids whose parent is ``pid`` (psutil: Linux, macOS; empty when it is gone)."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children()]
+    except psutil.Error:
+        return []
 
 
 def kill_group(pid: int) -> None:
@@ -73,10 +53,10 @@ def sandbox_workers_under(scratch: Path) -> list[int]:
     """Live sandbox processes (workers, fork servers) whose files lie under ``scratch``."""
     prefix = str(scratch)
     found = []
-    for pid in _proc_entries():
-        args = _cmdline(pid)
+    for process in psutil.process_iter(["cmdline"]):
+        args = process.info.get("cmdline") or []
         if any(m in args for m in SANDBOX_MODULES) and any(a.startswith(prefix) for a in args):
-            found.append(pid)
+            found.append(process.pid)
     return found
 
 

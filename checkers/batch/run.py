@@ -49,6 +49,7 @@ from checkers.batch.tasks import (
     grade_task,
     pack,
 )
+from checkers.engine.errors import ConfigError
 from checkers.engine.report import Report
 
 MAX_ATTEMPTS = 2  # a submission whose grading process dies this often is a grader_error
@@ -138,7 +139,11 @@ def run_local(tasks: list[Task], jobs: int, scratch: Path,
 
 def _client(address: Any) -> tuple[Any, bool]:
     """A Dask Client for ``address`` (a scheduler address, a cluster, or a Client)."""
-    from dask.distributed import Client
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ConfigError("--dask needs Dask: pip install \".[batch]\" (in the checkout)"
+                          ) from None
 
     if isinstance(address, Client):
         return address, False

@@ -1,7 +1,7 @@
 """Which isolation level a worker can reach on this machine, asked before grading.
 
 Official grades (``grade``, the autograder, ``check --config``) must not run unisolated.
-:func:`reachable_level` tries, in a forked child that then exits, what a worker would do
+:func:`reachable_level` tries, in a fresh process that then exits, what a worker would do
 (see :mod:`checkers.sandbox.isolation`): new namespaces, then a Landlock domain, then (as
 root) a user id of its own. :func:`require_isolation` turns "none" into
 :class:`IsolationUnavailable`, unless the instructor allowed it. Each worker reports the
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import subprocess
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -30,11 +31,10 @@ from checkers.sandbox.isolation import (
     _essential_paths,
     _readable_by_others,
 )
+from checkers.sandbox.launch import python_command
 
-_CODES = {10 + number: level for number, level in enumerate(LEVELS)}
 
-
-def _try_levels(switches: frozenset[str]) -> str:  # in the forked child only
+def _try_levels(switches: frozenset[str]) -> str:  # in the probe process only
     libc = ctypes.CDLL(None, use_errno=True)
     if "SEQGRADE_NO_NAMESPACES" not in switches:
         flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID
@@ -60,18 +60,19 @@ def _try_levels(switches: frozenset[str]) -> str:  # in the forked child only
 
 @cache
 def _reachable(switches: frozenset[str]) -> str:
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+    """Ask a fresh process (it tries the levels on itself, then exits): forking this one,
+    which may hold threads (a Dask worker, a progress bar), could deadlock the child."""
+    if not sys.platform.startswith("linux"):
         return "none"
-    child = os.fork()
-    if child == 0:
-        code = 1
-        try:
-            code = 10 + LEVELS.index(_try_levels(switches))
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(child, 0)
-    code = os.waitstatus_to_exitcode(status)
-    return _CODES.get(code, "none")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           **{name: "1" for name in switches}}
+    try:
+        done = subprocess.run([*python_command("checkers.sandbox.levels")], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "none"
+    level = done.stdout.strip()
+    return level if level in LEVELS else "none"
 
 
 def reachable_level(worker_env: Mapping[str, str] | None = None) -> str:
@@ -95,3 +96,9 @@ def require_isolation(worker_env: Mapping[str, str] | None = None) -> str:
             "own for the worker): an official grade would let submissions read the "
             "grader's files; grade on another machine, or pass --allow-unisolated")
     return level
+
+
+if __name__ == "__main__":
+    print(_try_levels(frozenset(name for name in ("SEQGRADE_NO_NAMESPACES",
+                                                  "SEQGRADE_NO_LANDLOCK")
+                                if os.environ.get(name) == "1")))

@@ -4,7 +4,7 @@
 resource limits, a scrubbed environment and a private copy of its folder; a hung or dead
 worker is replaced for the next call. :class:`InProcessRunner` calls functions from a
 namespace in this process (a student's self-check in a notebook, never an official grade).
-Both turn every failure into a :class:`checkers.core.SubmissionError`.
+Both turn every failure into a :class:`checkers.sandbox.errors.SubmissionError`.
 """
 
 from __future__ import annotations
