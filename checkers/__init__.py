@@ -30,14 +30,17 @@ def _grading() -> bool:
 
 def check(exercise: str, namespace: Mapping[str, Any] | str | os.PathLike | None = None, *,
           checks: str | Iterable[str] | None = None, seed: int = 0,
-          show: bool = True) -> Any:
+          show: bool = True, notebook: str | os.PathLike | None = None) -> Any:
     """Self-check ``exercise`` on the functions in ``namespace`` (e.g. ``globals()``).
 
     ``namespace`` may also be a file (``"qa.md"`` for the written answers); left out, it is
     the caller's globals. ``checks`` limits the run to some check ids. Shows the result
     (HTML in Jupyter, text elsewhere; ``show=False`` to skip) and returns it: a
     :class:`checkers.engine.selfcheck.SelfCheck` (``.score``, ``.checks``, ``.report``).
-    Returns None during official grading, where it does nothing.
+    In a notebook, names that only cells tagged ``seqgrade-ignore`` define are left out, as
+    grading leaves those cells out (the notebook is found from Jupyter's ``__session__``;
+    ``notebook="reber.ipynb"`` names it where the kernel does not say). Returns None during
+    official grading, where it does nothing.
     """
     if _grading():
         return None
@@ -45,7 +48,7 @@ def check(exercise: str, namespace: Mapping[str, Any] | str | os.PathLike | None
 
     if namespace is None:
         namespace = sys._getframe(1).f_globals
-    result = self_check(exercise, namespace, checks=checks, seed=seed)
+    result = self_check(exercise, namespace, checks=checks, seed=seed, notebook=notebook)
     if show:
         result.show()
     return result

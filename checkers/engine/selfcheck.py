@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import sys
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -29,6 +30,7 @@ from checkers.engine.hints import Hint, hint_for
 from checkers.engine.model import Exercise
 from checkers.engine.registry import get_exercise
 from checkers.engine.report import CheckResult, Report
+from checkers.sandbox.notebook import SKIPPED_NAMES, skipped_only_names
 
 # check id -> the failure kind of its last self-check in this process.
 _LAST_KINDS: dict[str, str] = {}
@@ -239,12 +241,46 @@ def _check_ids(exercise: Exercise, checks: str | Iterable[str] | None) -> list[s
     return wanted
 
 
+def notebook_of(namespace: Mapping[str, Any],
+                notebook: str | PathLike | None = None) -> Path | None:
+    """The notebook file whose kernel holds ``namespace``: ``notebook`` when given, else
+    what Jupyter (``__session__``) or VS Code (``__vsc_ipynb_file__``) records there."""
+    for candidate in (notebook, namespace.get("__session__"),
+                      namespace.get("__vsc_ipynb_file__")):
+        if isinstance(candidate, str | PathLike) and str(candidate).endswith(".ipynb") \
+                and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+def graded_view(namespace: Mapping[str, Any], skipped: Mapping[str, int]) -> dict[str, Any]:
+    """``namespace`` as grading sees it: without the names only skipped cells define.
+
+    The notebook's functions are rebound to that view (same code, defaults and closures),
+    so a function that uses a name from a skipped cell fails here as it fails when graded;
+    the names stay in the view's record of skipped names, for the message.
+    """
+    view = {name: value for name, value in namespace.items() if name not in skipped}
+    for name, value in list(view.items()):
+        if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+            clone = types.FunctionType(value.__code__, view, value.__name__, value.__defaults__,
+                                       value.__closure__)
+            clone.__kwdefaults__ = value.__kwdefaults__
+            clone.__dict__.update(value.__dict__)
+            view[name] = clone
+    view[SKIPPED_NAMES] = dict(skipped)
+    return view
+
+
 def self_check(exercise_name: str, submission: Mapping[str, Any] | str | PathLike,
-               *, checks: str | Iterable[str] | None = None, seed: int = 0) -> SelfCheck:
+               *, checks: str | Iterable[str] | None = None, seed: int = 0,
+               notebook: str | PathLike | None = None) -> SelfCheck:
     """Grade ``submission`` for ``exercise_name``: a namespace in this process, or a file.
 
     A namespace (``globals()``) runs in this process (no sandbox); a path is graded like
-    ``seqgrade check`` (in the sandbox for code; text exercises are only read).
+    ``seqgrade check`` (in the sandbox for code; text exercises are only read). In a
+    notebook (found as :func:`notebook_of` says), the names that only cells tagged
+    ``seqgrade-ignore`` define are left out, as grading leaves those cells out.
     """
     exercise = get_exercise(exercise_name)
     wanted = _check_ids(exercise, checks)
@@ -262,7 +298,10 @@ def self_check(exercise_name: str, submission: Mapping[str, Any] | str | PathLik
         from checkers.engine.grading import grade_with_runner
         from checkers.sandbox.runner import InProcessRunner
 
-        runner = _RecordingRunner(InProcessRunner(submission))
+        found = notebook_of(submission, notebook)
+        skipped = skipped_only_names(found.read_text(encoding="utf-8")) if found else {}
+        view = graded_view(submission, skipped) if skipped else submission
+        runner = _RecordingRunner(InProcessRunner(view))
 
         def classify(result: CheckResult) -> None:
             kinds[result.id] = failure_kind(result, runner.errors)

@@ -205,6 +205,7 @@ def notebook_to_script(text: str) -> tuple[str, list[str]]:
     not_run: list[str] = []
     ignored: list[int] = []
     skipped_names: dict[str, int] = {}
+    run_names: set[str] = set()
     for number, cell in enumerate(cells, start=1):
         source = _cell_source(cell)
         if source is None:
@@ -214,6 +215,7 @@ def notebook_to_script(text: str) -> tuple[str, list[str]]:
             for name in _defined_names(source, manager):
                 skipped_names.setdefault(name, number)
             continue
+        run_names.update(_defined_names(source, manager))
         code, changes = transform_cell(source, manager)
         if code is None:
             not_run.append(f"{changes[0]} (cell {number})")
@@ -232,8 +234,9 @@ def notebook_to_script(text: str) -> tuple[str, list[str]]:
         header.append(IPYTHON_STUB)
     if any("display(" in part for part in parts):
         header.append(DISPLAY_STUB)
-    if skipped_names:
-        header.append(f"{SKIPPED_NAMES} = {skipped_names!r}  # defined in skipped cells only")
+    skipped_only = {n: c for n, c in skipped_names.items() if n not in run_names}
+    if skipped_only:
+        header.append(f"{SKIPPED_NAMES} = {skipped_only!r}  # defined in skipped cells only")
     if header:
         parts.insert(0, "\n".join(header))
     if magics:
@@ -246,3 +249,24 @@ def notebook_to_script(text: str) -> tuple[str, list[str]]:
         notes.append(f"cells tagged {IGNORE_TAG} were skipped (cells "
                      + ", ".join(map(str, ignored)) + ")")
     return "\n\n".join(parts) + "\n", notes
+
+
+def skipped_only_names(text: str) -> dict[str, int]:
+    """The names that only cells tagged ``seqgrade-ignore`` define, each with the first
+    such cell: what a notebook's functions cannot use when graded (malformed: none)."""
+    try:
+        script, _ = notebook_to_script(text)
+    except ValueError:
+        return {}
+    match = re.search(rf"^{SKIPPED_NAMES} = (\{{.*\}})  #", script, flags=re.MULTILINE)
+    return ast.literal_eval(match.group(1)) if match else {}
+
+
+def skipped_cell_hint(error: BaseException, skipped: Any) -> str:
+    """For a NameError of a name only a skipped cell defines: which cell, and what to do."""
+    name = getattr(error, "name", None) if isinstance(error, NameError) else None
+    if not isinstance(skipped, dict) or name not in skipped:
+        return ""
+    return (f" (`{name}` is defined only in cell {skipped[name]}, which is tagged "
+            f"{IGNORE_TAG} and so skipped when grading: define it in a cell that runs, "
+            "or load it inside the function)")

@@ -40,6 +40,7 @@ from checkers.sandbox.errors import (
 from checkers.sandbox.forkserver import ForkServer, ForkServerError, discard, fork_server
 from checkers.sandbox.isolation import LEVELS
 from checkers.sandbox.launch import python_command
+from checkers.sandbox.notebook import SKIPPED_NAMES, skipped_cell_hint
 from checkers.sandbox.processes import kill_tree
 from checkers.sandbox.submission import Submission, materialize
 from checkers.sandbox.view import grader_package
@@ -697,7 +698,9 @@ class InProcessRunner:
         except BaseException as error:  # noqa: BLE001 - SystemExit included
             if isinstance(error, KeyboardInterrupt):
                 raise
-            raise error_from_reply(func, describe_exception(error, None), None) from None
+            described = describe_exception(error, None)
+            described["message"] += skipped_cell_hint(error, self.namespace.get(SKIPPED_NAMES))
+            raise error_from_reply(func, described, None) from None
         rngs = [a for a in [*call_args, *call_kwargs.values()]
                 if isinstance(a, np.random.Generator)]
         return value, rngs

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from checkers.sandbox import models, protocol
-from checkers.sandbox.notebook import IGNORE_TAG, SKIPPED_NAMES
+from checkers.sandbox.notebook import SKIPPED_NAMES, skipped_cell_hint
 
 try:  # POSIX only; imported here, not in a child between fork and exec
     import resource
@@ -117,13 +117,7 @@ def _student_traceback(error: BaseException, source: Path | None) -> str:
 def _skipped_cell_hint(error: BaseException) -> str:
     """For a NameError of a name that only a skipped notebook cell defines: which cell."""
     module = sys.modules.get("submission")
-    skipped = getattr(module, SKIPPED_NAMES, None) if NOTEBOOK else None
-    name = getattr(error, "name", None) if isinstance(error, NameError) else None
-    if not isinstance(skipped, dict) or name not in skipped:
-        return ""
-    return (f" (`{name}` is defined only in cell {skipped[name]}, which is tagged "
-            f"{IGNORE_TAG} and so skipped when grading: define it in a cell that runs, "
-            "or load it inside the function)")
+    return skipped_cell_hint(error, getattr(module, SKIPPED_NAMES, None)) if NOTEBOOK else ""
 
 
 def _own_names(message: str, source: Path) -> str:
