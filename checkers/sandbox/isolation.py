@@ -232,7 +232,7 @@ def _in_namespaces(libc: ctypes.CDLL, work: Path, hide: list[Path], quota_bytes:
         _mirror_child_exit(child)
     libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
     files = _read_folder(work)
-    view = "allow-list view (only Python, system libraries and the declared data)"
+    seen = "allow-list view (only Python, system libraries and the declared data)"
     try:
         work, kept = _enter_new_root(libc, work, files, quota_bytes, data, sandbox_uid,
                                      cover)
@@ -240,7 +240,7 @@ def _in_namespaces(libc: ctypes.CDLL, work: Path, hide: list[Path], quota_bytes:
     except OSError as root_error:
         notes.append(f"no allow-list view of the file system ({root_error}); the grader's "
                      "folders are hidden instead, the rest of the host stays readable")
-        work, view = _deny_list_view(libc, work, files, hide, quota_bytes, notes)
+        work, seen = _deny_list_view(libc, work, files, hide, quota_bytes, notes)
     home = work.parent / "home"
     home.mkdir(exist_ok=True)
     set_home(home)
@@ -248,7 +248,7 @@ def _in_namespaces(libc: ctypes.CDLL, work: Path, hide: list[Path], quota_bytes:
     ruleset = confine.namespace_ruleset(work.parent, notes)
     who = "its own user"
     if is_root:
-        if not view.startswith("allow-list"):
+        if not seen.startswith("allow-list"):
             for needed in _essential_paths():
                 _open_the_way(libc, needed)
         # In the allow-list view, only what is there matters (the data folder is not).
@@ -267,7 +267,7 @@ def _in_namespaces(libc: ctypes.CDLL, work: Path, hide: list[Path], quota_bytes:
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     layers += confine.restrict(ruleset, notes)
     os.chdir(work)
-    notes.append(f"isolated: no network, private /tmp, {view}, read-only file systems, "
+    notes.append(f"isolated: no network, private /tmp, {seen}, read-only file systems, "
                  f"running as {who}")
     return work, Isolation("namespaces", layers, notes)
 
@@ -373,8 +373,6 @@ def _enter_new_root(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes],
     """Build the allow-list root (see :mod:`checkers.sandbox.view`) and move into it."""
     if os.environ.get("SEQGRADE_NO_ALLOW_LIST") == "1":
         raise OSError(0, "switched off by SEQGRADE_NO_ALLOW_LIST=1")
-    from checkers.sandbox import view
-
     return view.enter(libc, work, files, quota_bytes, list(data or []), sandbox_uid,
                       list(cover or []))
 
