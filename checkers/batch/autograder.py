@@ -550,6 +550,7 @@ def gradescope_results(report: Report, *, hidden: set[str] | frozenset[str] = fr
         "visibility": "visible",
         "extra_data": {"exercise": report.exercise, "max_score": report.max_score,
                        "grader_version": report.grader_version,
+                       "isolation": report.isolation,
                        "metrics": {c.id: dict(c.metrics) for c in report.checks
                                    if c.metrics and c.id in shown}},
         "tests": tests,
