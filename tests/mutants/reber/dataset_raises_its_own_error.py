@@ -1,5 +1,6 @@
 # expect: reber.string_to_ids reber.dataset
-# status: reber.dataset=error
+# status: reber.dataset=failed
+# feedback: RuntimeError: not written yet
 # string_to_ids raises, and so does generate_dataset, but with an exception of its own
 # that never passes through string_to_ids: the excuse is not proven, so generate_dataset
 # is judged as it is (issue 30).

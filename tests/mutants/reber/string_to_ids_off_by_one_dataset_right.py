@@ -16,3 +16,11 @@ def generate_dataset(size, rng):
     labels = np.array([1.0] * len(good) + [0.0] * len(bad))
     order = rng.permutation(size)
     return [sequences[i] for i in order], labels[order]
+
+
+def predict(strings):
+    # The reference's predict, with the ids computed here (string_to_ids is off by one).
+    if not strings:
+        return np.zeros((0,), dtype=np.float32)
+    x = pad_ids([[POSSIBLE_CHARS.index(c) for c in s] for s in strings])
+    return _load_model().predict(x, batch_size=256, verbose=0).reshape(-1)
