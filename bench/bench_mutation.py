@@ -5,7 +5,9 @@ by a small AST mutator (``bench/mutation/mutator.py``); each mutant is graded in
 (a forked child per mutant, :class:`~checkers.sandbox.runner.InProcessRunner`) on the
 checks of the mutated function and of its callers. A mutant is *killed* when a check of
 its own function loses points, *equivalent* when listed in ``bench/mutation_equivalent.yaml``
-(with the reason), else it *survived*; any other check that loses points is *collateral*.
+(with the reason), else it *survived*; any other check that loses points is *collateral*,
+except a check left ``blocked`` (it could observe nothing because the mutated function's
+check fails first: 0 points, the check to fix named), counted apart as *blocked*.
 
 Run: ``python bench/bench_mutation.py [--exercise NAME ...] [--sample N] [--json FILE]``
 (the full run takes about 10 minutes of one core; ``--rerun FILE`` grades again only
@@ -69,9 +71,11 @@ def main() -> None:
         for mutant in chosen:
             result = classify(mutant, equivalents, seed=args.seed, with_model=args.with_model)
             results.append(result)
-            if result.status not in ("killed", "equivalent") or result.collateral:
+            if result.status not in ("killed", "equivalent") or result.collateral \
+                    or result.blocked:
                 print(f"  {result.status:9} {result.key:45} line {result.line}: {result.change}"
                       + (f"  collateral: {result.collateral}" if result.collateral else "")
+                      + (f"  blocked: {result.blocked}" if result.blocked else "")
                       + (f"  ({result.reason.splitlines()[-1]})" if result.reason
                          and result.status == "error" else ""), flush=True)
         counts = summary(results)
@@ -80,7 +84,8 @@ def main() -> None:
         print(f"{exercise:16} score {counts['score']:.1%}  killed {counts['killed']}  survived "
               f"{counts['survived']}  equivalent {counts['equivalent']}  errors "
               f"{counts['error'] + counts['equivalent-but-killed']}  collateral "
-              f"{counts['collateral']}  ({counts['total']} mutants, {counts['seconds']} s)",
+              f"{counts['collateral']}  blocked {counts['blocked']}  ({counts['total']} mutants, "
+              f"{counts['seconds']} s)",
               flush=True)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -40,6 +40,9 @@ class Result:
     status: str  # killed | survived | equivalent | equivalent-but-killed | error
     lost: dict[str, float] = field(default_factory=dict)  # check id -> points lost
     collateral: list[str] = field(default_factory=list)  # lost checks of other functions
+    # checks of other functions left `blocked` (they could observe nothing because the
+    # mutated function's check fails): counted apart from kills and collateral
+    blocked: list[str] = field(default_factory=list)
     graded: list[str] = field(default_factory=list)
     reason: str = ""
     seconds: float = 0.0
@@ -82,8 +85,9 @@ def _options() -> dict[str, Any]:
 
 
 def grade_source(exercise: str, source: str, checks: list[str], seed: int = 0
-                 ) -> dict[str, float]:
-    """Points lost per graded check when the module ``source`` is the submission."""
+                 ) -> dict[str, Any]:
+    """``{"lost": points lost per graded check, "blocked": the checks left blocked}``
+    when the module ``source`` is the submission."""
     from checkers.engine.grading import grade_with_runner
     from checkers.engine.registry import get_exercise
     from checkers.sandbox.runner import InProcessRunner
@@ -95,8 +99,9 @@ def grade_source(exercise: str, source: str, checks: list[str], seed: int = 0
     report = grade_with_runner(get_exercise(exercise), InProcessRunner(namespace),
                                submission_label="mutant", seed=seed, options=_options(),
                                checks=checks)
-    return {r.id: round(r.max_score - r.score, 2) for r in report.checks
-            if r.score < r.max_score}
+    return {"lost": {r.id: round(r.max_score - r.score, 2) for r in report.checks
+                     if r.score < r.max_score},
+            "blocked": [r.id for r in report.checks if r.status == "blocked"]}
 
 
 def _child(exercise: str, source: str, checks: list[str], seed: int, queue: Any) -> None:
@@ -107,7 +112,7 @@ def _child(exercise: str, source: str, checks: list[str], seed: int, queue: Any)
 
 
 def grade_isolated(exercise: str, source: str, checks: list[str], seed: int = 0,
-                   limit_s: float = HANG_LIMIT_S) -> tuple[str, dict[str, float] | str]:
+                   limit_s: float = HANG_LIMIT_S) -> tuple[str, dict[str, Any] | str]:
     """:func:`grade_source` in a forked child: ``("ok", lost)``, ``("error", text)``
     or ``("hang", text)``."""
     context = multiprocessing.get_context("fork")
@@ -149,12 +154,14 @@ def classify(mutant: Mutant, equivalents: dict[str, dict[str, str]], seed: int =
             result.lost = {c: float("nan") for c in own}
         return result
     assert isinstance(answer, dict)
-    result.lost = answer
-    result.collateral = sorted(c for c in answer if c not in own)
-    killed = any(c in answer for c in own)
+    lost, blocked = answer["lost"], set(answer["blocked"])
+    result.lost = lost
+    result.blocked = sorted(c for c in blocked if c not in own)
+    result.collateral = sorted(c for c in lost if c not in own and c not in blocked)
+    killed = any(c in lost and c not in blocked for c in own)
     if listed is not None:
         result.reason = listed.get("reason", "")
-        result.status = "equivalent-but-killed" if answer else "equivalent"
+        result.status = "equivalent-but-killed" if lost else "equivalent"
         if listed.get("change") and listed["change"] != m.description:
             result.status = "error"
             result.reason = (f"stale entry in {EQUIVALENT_FILE.name}: listed as "
@@ -165,13 +172,15 @@ def classify(mutant: Mutant, equivalents: dict[str, dict[str, str]], seed: int =
 
 
 def summary(results: list[Result]) -> dict[str, Any]:
-    """Counts and the score: killed / (killed + survived), equivalent mutants left out."""
+    """Counts and the score: killed / (killed + survived), equivalent mutants left out;
+    ``blocked``: mutants that left some other function's check blocked (not collateral)."""
     count = {s: sum(r.status == s for r in results) for s in
              ("killed", "survived", "equivalent", "equivalent-but-killed", "error")}
     judged = count["killed"] + count["survived"]
     return {**count, "total": len(results),
             "score": round(count["killed"] / judged, 4) if judged else 1.0,
-            "collateral": sum(bool(r.collateral) for r in results)}
+            "collateral": sum(bool(r.collateral) for r in results),
+            "blocked": sum(bool(r.blocked) for r in results)}
 
 
 def as_dicts(results: list[Result]) -> list[dict[str, Any]]:

@@ -174,14 +174,16 @@ class Exercise:
         raise KeyError(check_id)
 
 
-def raised_through(error: Exception, helper: str) -> bool:
+def raised_through(error: Exception, helper: str, called: str | None = None) -> bool:
     """Whether ``error`` is an exception of the submission's code (it raised, or raised
     NotImplementedError) whose traceback passes through a frame of the function ``helper``
-    below the function called; a time-out, a crash, a missing function or a wrong type
-    never does."""
+    below the function ``called`` (below the outermost frame when not given); a time-out,
+    a crash, a missing function or a wrong type never does."""
     if not isinstance(error, SubmissionRaised | NotImplementedInSubmission):
         return False
-    return helper in error.frames[1:]
+    frames = list(error.frames)
+    below = frames.index(called) + 1 if called in frames else 1
+    return helper != called and helper in frames[below:]
 
 
 def derive_seed(*parts: object) -> int:

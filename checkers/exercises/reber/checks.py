@@ -248,7 +248,7 @@ def _corrupted_example(ctx: Context, example: tuple[str, int], broken: dict[str,
     try:
         s = _generate(ctx, "generate_corrupted_string", grammar, seed)
     except SubmissionError as error:
-        check = _raised_in_broken_helper(ctx, error, broken)
+        check = _raised_in_broken_helper(ctx, error, "generate_corrupted_string", broken)
         if check is None:
             raise
         excuses.block(check)
@@ -407,12 +407,13 @@ HELPER_CHECKS = {"generate_string": "reber.generate_valid",
                  "string_to_ids": "reber.string_to_ids"}
 
 
-def _raised_in_broken_helper(ctx: Context, error: SubmissionError,
+def _raised_in_broken_helper(ctx: Context, error: SubmissionError, called: str,
                              broken: dict[str, str]) -> str | None:
-    """The check of the helper that ``error`` was raised through, when that helper is
-    shown wrong on its own (its direct calls fail, or raise); else None."""
+    """The check of the helper that ``error`` (of a call of ``called``) was raised
+    through, when that helper is shown wrong on its own (its direct calls fail, or
+    raise); else None."""
     for helper, check in HELPER_CHECKS.items():
-        if not raised_through(error, helper):
+        if not raised_through(error, helper, called):
             continue
         if helper not in broken and _raises_alone(ctx, helper):
             broken[helper] = check
@@ -495,7 +496,7 @@ def _dataset_example(ctx: Context, example: tuple[int, int], letters: str | None
     try:
         raw = ctx.call("generate_dataset", size, np.random.default_rng(seed))
     except SubmissionError as error:
-        check = _raised_in_broken_helper(ctx, error, broken)
+        check = _raised_in_broken_helper(ctx, error, "generate_dataset", broken)
         if check is None:
             raise
         excuses.block(check)

@@ -586,7 +586,7 @@ def _generation_outcome(ctx: Context, function: str, judge: Callable[[], Outcome
         return outcome
     except SubmissionError as error:
         for helper, check in broken.items():
-            if raised_through(error, helper):
+            if raised_through(error, helper, function):
                 return Outcome.blocked(check, f"{function} raised inside {helper}, which "
                                        f"{check} finds wrong, so nothing of {function} "
                                        f"itself could be seen: {error.message[:300]}")
