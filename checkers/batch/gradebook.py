@@ -13,7 +13,11 @@ graded again on resume).
 
 Instructor overrides (``seqgrade review``) live in their own table, keyed like the grades
 but never touched by :meth:`Gradebook.record`: re-grading and resuming keep them, and
-:meth:`Gradebook.rows` — what every export and report reads — applies them. ``check_results``
+:meth:`Gradebook.rows` — what every export and report reads — applies them. Every change
+of an override (set or cleared) also appends a row to ``override_log`` in the same
+transaction: who, when (UTC, milliseconds), the score before and after (NULL after a
+clear), the reason. Two reviewers setting the same check both appear there; the last one
+is the override. ``check_results``
 also carries each check's ``confidence`` and ``needs_review`` (nullable: checks without
 them, and gradebooks written before them, hold NULL).
 """
@@ -69,6 +73,17 @@ CREATE TABLE IF NOT EXISTS overrides (
     set_at TEXT NOT NULL,
     PRIMARY KEY (exercise, student, check_id)
 );
+CREATE TABLE IF NOT EXISTS override_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    exercise TEXT NOT NULL,
+    student TEXT NOT NULL,
+    check_id TEXT NOT NULL,
+    old_score REAL,
+    new_score REAL,
+    reason TEXT NOT NULL DEFAULT '',
+    who TEXT NOT NULL DEFAULT '',
+    at TEXT NOT NULL
+);
 """
 # Nullable columns added after schema 1 (an older gradebook gains them when opened).
 _ADDED_COLUMNS = (
@@ -93,6 +108,27 @@ class Row:
     graded_at: str
     duration_s: float
     grader_host: str = ""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One change of an instructor's score (``override_log``): ``new_score`` is None when
+    the override was cleared; ``old_score`` is the score in force before (the grader's
+    when there was no override)."""
+
+    exercise: str
+    student: str
+    check_id: str
+    old_score: float | None
+    new_score: float | None
+    reason: str
+    who: str
+    at: str
+
+
+def _now_ms() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
 
 
 @dataclass(frozen=True)
@@ -127,6 +163,13 @@ def _apply_overrides(row: Row, found: dict[str, Override]) -> Row:
     total = round(sum(c.score for c in checks), 4)
     report = replace(row.report, checks=checks, score=total)
     return replace(row, report=report, score=total)
+
+
+def _row_of(r: tuple) -> Row:
+    return Row(exercise=r[0], student=r[1], path=r[2], content_hash=r[3],
+               settings=json.loads(r[4]), status=r[5], score=r[6], max_score=r[7],
+               report=Report.from_dict(json.loads(r[8])), graded_at=r[9], duration_s=r[10],
+               grader_host=r[11])
 
 
 def settings_key(seed: int, checks: list[str] | tuple[str, ...] | None) -> dict[str, Any]:
@@ -243,22 +286,18 @@ class Gradebook:
             query += " WHERE exercise=?"
             params = (exercise,)
         query += " ORDER BY exercise, student"
-        rows = [
-            Row(exercise=r[0], student=r[1], path=r[2], content_hash=r[3],
-                settings=json.loads(r[4]), status=r[5], score=r[6], max_score=r[7],
-                report=Report.from_dict(json.loads(r[8])), graded_at=r[9], duration_s=r[10],
-                grader_host=r[11])
-            for r in self._db.execute(query, params)
-        ]
+        rows = [_row_of(r) for r in self._db.execute(query, params)]
         found = self.overrides(exercise)
         return [_apply_overrides(row, found.get((row.exercise, row.student), {}))
                 for row in rows]
 
     def set_override(self, exercise: str, student: str, check_id: str, score: float,
-                     reason: str = "") -> Override:
+                     reason: str = "", *, who: str = "") -> Override:
         """Set the instructor's score for one check of one student (replaces an earlier
         one). It is kept apart from the graded rows, so re-grading and ``--resume`` keep it;
-        every read through :meth:`rows` (exports, reports) shows it.
+        every read through :meth:`rows` (exports, reports) shows it. The change is logged
+        in ``override_log`` (``who``, when, old and new score, reason) in the same
+        transaction.
 
         Raises ValueError when the student, the check or the score is not valid."""
         found = self._db.execute(
@@ -272,27 +311,99 @@ class Gradebook:
         override = Override(check_id, float(score), reason,
                             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
         with self._transaction() as db:
+            old = self._score_in_force(exercise, student, check_id)
             db.execute(
                 "INSERT INTO overrides VALUES (?,?,?,?,?,?) ON CONFLICT (exercise, student,"
                 " check_id) DO UPDATE SET score=excluded.score, reason=excluded.reason,"
                 " set_at=excluded.set_at",
                 (exercise, student, check_id, override.score, reason, override.set_at))
+            db.execute("INSERT INTO override_log (exercise, student, check_id, old_score,"
+                       " new_score, reason, who, at) VALUES (?,?,?,?,?,?,?,?)",
+                       (exercise, student, check_id, old, override.score, reason, who,
+                        _now_ms()))
         return override
 
-    def clear_override(self, exercise: str, student: str, check_id: str) -> bool:
-        """Remove an instructor's score (the grader's counts again); whether one existed."""
+    def _score_in_force(self, exercise: str, student: str, check_id: str) -> float | None:
+        """The instructor's score of a check if set, else the grader's (inside a
+        transaction, so that the log reads what the write replaces)."""
+        key = (exercise, student, check_id)
+        found = self._db.execute("SELECT score FROM overrides WHERE exercise=? AND student=?"
+                                 " AND check_id=?", key).fetchone()
+        if found is None:
+            found = self._db.execute("SELECT score FROM check_results WHERE exercise=? AND"
+                                     " student=? AND check_id=?", key).fetchone()
+        return None if found is None else float(found[0])
+
+    def clear_override(self, exercise: str, student: str, check_id: str, *,
+                       who: str = "") -> bool:
+        """Remove an instructor's score (the grader's counts again); whether one existed.
+        A removal is logged in ``override_log`` (new score NULL)."""
         with self._transaction() as db:
+            old = self._score_in_force(exercise, student, check_id)
             cursor = db.execute("DELETE FROM overrides WHERE exercise=? AND student=? AND"
                                 " check_id=?", (exercise, student, check_id))
-        return cursor.rowcount > 0
+            removed = cursor.rowcount > 0
+            if removed:
+                db.execute("INSERT INTO override_log (exercise, student, check_id, old_score,"
+                           " new_score, reason, who, at) VALUES (?,?,?,?,NULL,'',?,?)",
+                           (exercise, student, check_id, old, who, _now_ms()))
+        return removed
 
-    def overrides(self, exercise: str | None = None) -> dict[tuple[str, str], dict[str, Override]]:
+    def override_log(self, exercise: str | None = None, student: str | None = None,
+                     check_id: str | None = None) -> list[LogEntry]:
+        """Every change of an instructor's score, oldest first (optionally of one exercise,
+        student, check)."""
+        query = ("SELECT exercise, student, check_id, old_score, new_score, reason, who, at"
+                 " FROM override_log")
+        conditions, params = [], []
+        for column, value in (("exercise", exercise), ("student", student),
+                              ("check_id", check_id)):
+            if value is not None:
+                conditions.append(f"{column}=?")
+                params.append(value)
+        if conditions:
+            query += " WHERE " + " AND ".join(conditions)
+        return [LogEntry(*r) for r in self._db.execute(query + " ORDER BY id", params)]
+
+    def flagged_checks(self, exercise: str) -> set[tuple[str, str]]:
+        """(student, check id) of every check the grader flagged ``needs_review``, whether
+        or not the instructor has set its score since."""
+        return {(r[0], r[1]) for r in self._db.execute(
+            "SELECT student, check_id FROM check_results WHERE exercise=? AND needs_review=1",
+            (exercise,))}
+
+    def review_progress(self, exercise: str) -> tuple[int, int]:
+        """(reviewed, flagged): flagged checks, and how many of them have the instructor's
+        score."""
+        found = self._db.execute(
+            "SELECT COUNT(*), COUNT(o.score) FROM check_results c LEFT JOIN overrides o"
+            " ON o.exercise=c.exercise AND o.student=c.student AND o.check_id=c.check_id"
+            " WHERE c.exercise=? AND c.needs_review=1", (exercise,)).fetchone()
+        return int(found[1]), int(found[0])
+
+    def row(self, exercise: str, student: str) -> Row | None:
+        """One stored grade, with the instructor's scores applied (None if absent)."""
+        found = self._db.execute(
+            "SELECT exercise, student, path, content_hash, settings, status, score,"
+            " max_score, report, graded_at, duration_s, grader_host FROM grades"
+            " WHERE exercise=? AND student=?", (exercise, student)).fetchone()
+        if found is None:
+            return None
+        row = _row_of(found)
+        return _apply_overrides(row, self.overrides(exercise, student).get(
+            (exercise, student), {}))
+
+    def overrides(self, exercise: str | None = None, student: str | None = None
+                  ) -> dict[tuple[str, str], dict[str, Override]]:
         """(exercise, student) → check id → the instructor's score."""
         query = "SELECT exercise, student, check_id, score, reason, set_at FROM overrides"
         params: tuple = ()
         if exercise is not None:
             query += " WHERE exercise=?"
             params = (exercise,)
+            if student is not None:
+                query += " AND student=?"
+                params = (exercise, student)
         out: dict[tuple[str, str], dict[str, Override]] = {}
         for r in self._db.execute(query, params):
             out.setdefault((r[0], r[1]), {})[r[2]] = Override(r[2], r[3], r[4], r[5])
