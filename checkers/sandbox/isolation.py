@@ -325,6 +325,9 @@ def _drop_to(sandbox_uid: int, owned: list[Path]) -> bool:
     if not all(_readable_by_others(p) for p in _essential_paths() if p.exists()):
         return False
     try:
+        # Its folders' parent (mode 700, the grader's) becomes traversable, not listable.
+        for parent in {item.parent for item in owned} - set(owned):
+            os.chmod(parent, os.stat(parent).st_mode | 0o111)
         for item in owned:
             os.chown(item, sandbox_uid, sandbox_uid)
         os.setgroups([])

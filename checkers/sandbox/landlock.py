@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import stat
 from pathlib import Path
 
 SYS_CREATE_RULESET = 444
@@ -135,7 +136,7 @@ class Ruleset:
         except OSError:
             return False
         try:
-            is_dir = os.path.isdir(f"/proc/self/fd/{fd}")
+            is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)  # fstat works on O_PATH
             allowed = rights & self.handled & (~0 if is_dir else FILE_RIGHTS)
             if not allowed:
                 return False

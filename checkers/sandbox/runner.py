@@ -85,7 +85,9 @@ class Limits:
     cpu_seconds: int = 3600  # over the worker's life
     file_bytes: int = 256 * MiB  # per file written
     disk_bytes: int = 1 * GiB  # the worker's private /tmp (its folder lives there)
-    processes: int = 512  # per user: each sandbox runs under a user id of its own
+    # Processes and threads the submission may add: RLIMIT_NPROC of a sandbox that has a
+    # user id of its own; where it shares one, this many beyond what that user runs already.
+    processes: int = 512
     open_files: int = 1024
     reply_bytes: int = 256 * MiB
     load_timeout: float = 180.0
@@ -274,6 +276,7 @@ class SandboxRunner:
         # A fault of the machine, not of the submission: grading stops (see grading.py).
         self.fatal: GraderEnvironmentError | None = None
         self._import_probes: dict[str, bool] = {}
+        self._last_output = ""
         self._process: subprocess.Popen | _ForkedProcess | None = None
         self._root: Path | None = None
         self._requests_fd = -1
@@ -290,7 +293,7 @@ class SandboxRunner:
         limits = self.limits
         return {"RLIMIT_AS": limits.memory_bytes, "RLIMIT_CPU": limits.cpu_seconds,
                 "RLIMIT_FSIZE": limits.file_bytes, "RLIMIT_NOFILE": limits.open_files,
-                "RLIMIT_CORE": 0, "RLIMIT_NPROC": limits.processes}
+                "RLIMIT_CORE": 0}
 
     def _apply_limits(self) -> None:  # in the child, before exec: nothing to import here
         apply_limits(self._limit_values())
@@ -319,6 +322,8 @@ class SandboxRunner:
             "hide": [str(f) for f in self._folders_to_hide()] if self.limits.isolate else [],
             "data": list(self.data_paths), "cover": list(self.extra_hidden),
             "notebook": self.submission.source.name if self.submission.kind == "ipynb" else "",
+            # Set after isolation, when the worker's user id is known (see worker.run).
+            "processes": self.limits.processes,
         }
         env = scrubbed_environment(self._root, self.env)
         try:
@@ -398,6 +403,7 @@ class SandboxRunner:
         ]
         if config["notebook"]:
             command += ["--notebook", config["notebook"]]
+        command += ["--processes", str(config["processes"])]
         if config["isolate"]:
             for folder in config["hide"]:
                 command += ["--hide", folder]
@@ -428,9 +434,15 @@ class SandboxRunner:
         if self._process is None:
             return
         try:
-            reply = self._exchange({"op": "notes"}, 30, "isolation")
-        except SubmissionError:
-            return
+            reply = self._exchange({"op": "notes"}, 60, "isolation")
+        except SubmissionError as error:
+            # Nothing of the submission has run yet: the machine's fault, not the student's.
+            self.fatal = GraderEnvironmentError(
+                f"the sandbox's worker failed while isolating itself, before any student code "
+                f"ran ({error.message}); not the student's fault. The worker said: "
+                + (self._last_output or "nothing"))
+            self._kill()
+            raise self.fatal from None
         value = reply.get("value")
         if not isinstance(value, dict):
             value = {"level": "none", "notes": ["the worker did not say how it is isolated"]}
@@ -512,6 +524,11 @@ class SandboxRunner:
         self._requests_fd = self._replies_fd = -1
         self._process = None
         if self._root is not None:
+            try:  # what the worker printed last (its own traceback, if it died isolating)
+                self._last_output = (self._root / "output.log").read_text(
+                    encoding="utf-8", errors="replace")[-1500:].strip()
+            except OSError:
+                self._last_output = ""
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
 

@@ -25,11 +25,37 @@ from __future__ import annotations
 
 import errno
 import socket
+import types
 
-try:
-    import pyseccomp
-except (ImportError, RuntimeError, OSError):  # not Linux, or no libseccomp
-    pyseccomp = None
+
+def _import_pyseccomp() -> types.ModuleType | None:
+    """pyseccomp, which finds libseccomp with ``ctypes.util.find_library`` (``ldconfig``,
+    ``gcc``): where neither answers (a minimal container), the library's usual soname is
+    tried before giving up."""
+    try:
+        import pyseccomp as module
+    except ImportError:
+        return None
+    except (RuntimeError, OSError):  # "Unable to find libseccomp"
+        import ctypes.util
+
+        try:
+            ctypes.CDLL(SONAME)
+        except OSError:
+            return None
+        original = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: SONAME if name == "seccomp" else original(name)
+        try:
+            import pyseccomp as module
+        except (ImportError, RuntimeError, OSError):
+            return None
+        finally:
+            ctypes.util.find_library = original
+    return module
+
+
+SONAME = "libseccomp.so.2"
+pyseccomp = _import_pyseccomp()
 
 REFUSED = (
     "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",

@@ -275,6 +275,7 @@ def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
     if config.get("notebook"):
         NOTEBOOK["name"] = str(config["notebook"])
     work = source.parent
+    uid, tasks = os.getuid(), _tasks_of_user(os.getuid())  # seen before isolation hides them
     isolation: dict[str, Any] = {"level": "none", "layers": [], "notes": [
         "not isolated: isolation switched off for this worker"]}
     if config.get("isolate", True):
@@ -286,6 +287,7 @@ def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
                               [Path(p) for p in config.get("cover", [])])
         isolation = reached.to_dict()
         source = work / source.name
+    _limit_processes(int(config.get("processes", 0)), uid, tasks)
     _follow_environment()
     # The submission's folder is importable (helper modules beside it).
     sys.path.insert(0, str(work))
@@ -297,6 +299,34 @@ def run(config: dict[str, Any], requests_fd: int, replies_fd: int) -> None:
     os.environ["SEQGRADE_GRADING"] = "1"
     serve(requests_fd, replies_fd, source, capture, isolation)
     os._exit(0)
+
+
+def _tasks_of_user(uid: int) -> int:
+    """How many processes and threads user ``uid`` runs (what RLIMIT_NPROC counts)."""
+    try:
+        import psutil
+    except ImportError:
+        return 0
+    count = 0
+    for process in psutil.process_iter(["uids", "num_threads"]):
+        uids = process.info.get("uids")
+        if uids is not None and uids.real == uid:
+            count += process.info.get("num_threads") or 1
+    return count
+
+
+def _limit_processes(processes: int, uid_before: int, tasks_before: int) -> None:
+    """RLIMIT_NPROC once the worker's user id is final: ``processes`` for a user id of its
+    own; for a shared one (uid 0 in a container, or the instructor's), that many beyond
+    what the user ran already, so that the limit bounds the submission, not the machine."""
+    if processes <= 0 or resource is None:
+        return
+    shared = os.getuid() == uid_before
+    limit = processes + (tasks_before if shared else 0)
+    try:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+    except (ValueError, OSError):
+        pass
 
 
 def _follow_environment() -> None:
@@ -354,11 +384,13 @@ def main() -> None:
     parser.add_argument("--disk-quota", type=int, default=1 << 30)
     parser.add_argument("--no-isolation", action="store_true")
     parser.add_argument("--notebook", default="")
+    parser.add_argument("--processes", type=int, default=0)
     options = parser.parse_args()
     run({"source": str(options.source), "capture": str(options.capture),
          "hide": [str(p) for p in options.hide], "data": [str(p) for p in options.data],
          "cover": [str(p) for p in options.cover], "disk_quota": options.disk_quota,
-         "isolate": not options.no_isolation, "notebook": options.notebook},
+         "isolate": not options.no_isolation, "notebook": options.notebook,
+         "processes": options.processes},
         options.requests, options.replies)
 
 
