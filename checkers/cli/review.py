@@ -4,6 +4,7 @@
     seqgrade review --db grades.sqlite --list [--all]   # the flagged checks, with verdicts
     seqgrade review --db grades.sqlite --set alice qa.q3=7 qa.q5=4 --reason "reads fine"
     seqgrade review --db grades.sqlite --clear alice qa.q3
+    seqgrade review --db grades.sqlite --serve [--port N]   # the review page, in a browser
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ def install_review(commands: argparse._SubParsersAction) -> None:
                                                      "the student)")
     review.add_argument("--clear", nargs=2, action="append", metavar=("STUDENT", "CHECK"),
                         help="drop a score set earlier (the grader's counts again)")
+    review.add_argument("--serve", action="store_true",
+                        help="serve the review page on 127.0.0.1 (its address, with a "
+                             "secret token, is printed)")
+    review.add_argument("--port", type=int, default=0,
+                        help="with --serve: the port (default: any free one)")
+    review.add_argument("--who", default="",
+                        help="the reviewer's name in the audit trail (default: "
+                             "SEQGRADE_REVIEWER, else the login name)")
     review.set_defaults(run=_cmd_review)
 
 
@@ -43,11 +52,15 @@ def _cmd_review(args: argparse.Namespace) -> int:
     with Gradebook(args.db) as book:
         try:
             exercise = pick_exercise(book, args.exercise)
+            if args.serve and (args.set or args.clear or args.list):
+                raise ValueError("--serve does not go with --set, --clear or --list")
             if args.set or args.clear:
                 return _non_interactive(book, exercise, args)
         except ValueError as error:
             print(f"seqgrade: {error}", file=sys.stderr)
             return EXIT_USAGE
+        if args.serve:
+            return _serve(book.path, exercise, args.port, args.who)
         if args.list or not sys.stdin.isatty():
             return _list(book, exercise, args.all)
         return _interactive(book, exercise, input)
@@ -57,15 +70,34 @@ def _non_interactive(book, exercise: str, args: argparse.Namespace) -> int:
     from checkers.batch.review import set_scores
 
     for student, check_id in args.clear or ():
-        found = book.clear_override(exercise, student, check_id)
+        found = book.clear_override(exercise, student, check_id, who=args.who)
         print(f"{student} {check_id}: " + ("instructor score removed" if found
                                             else "had no instructor score"))
     for group in args.set or ():
         if len(group) < 2:
             raise ValueError("--set takes a student and at least one CHECK=SCORE")
         student, assignments = group[0], group[1:]
-        for check_id, score in set_scores(book, exercise, student, assignments, args.reason):
+        for check_id, score in set_scores(book, exercise, student, assignments, args.reason,
+                                          args.who):
             print(f"{student} {check_id}: score set to {score:g}")
+    return EXIT_OK
+
+
+def _serve(db: Path, exercise: str, port: int, who: str) -> int:
+    from checkers.batch.review_server import ReviewServer
+
+    if not 0 <= port <= 65535:
+        print("seqgrade: --port must be between 0 and 65535", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        server = ReviewServer(db, exercise, port=port, who=who)
+    except OSError as error:
+        print(f"seqgrade: cannot serve on 127.0.0.1:{port}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"reviewing {exercise} in {db} as {server.who or '(no name)'}")
+    print(f"open {server.url}", flush=True)
+    print("(local only; the token is required on every request; Ctrl-C stops)", flush=True)
+    server.serve_forever()
     return EXIT_OK
 
 
@@ -104,7 +136,7 @@ def _list(book, exercise: str, include_overridden: bool) -> int:
 
 
 def _interactive(book, exercise: str, ask: Callable[[str], str]) -> int:
-    from checkers.batch.review import flagged
+    from checkers.batch.review import flagged, reviewer
 
     items = flagged(book.rows(exercise))
     if not items:
@@ -134,6 +166,6 @@ def _interactive(book, exercise: str, ask: Callable[[str], str]) -> int:
             break
         reason = "" if not reply else ask("reason (optional) > ").strip()
         book.set_override(exercise, item.student, item.check_id, score,
-                          reason or ("grade confirmed" if not reply else ""))
+                          reason or ("grade confirmed" if not reply else ""), who=reviewer())
         print(f"  {item.student} {item.check_id}: {score:g}\n")
     return EXIT_OK
