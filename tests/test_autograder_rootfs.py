@@ -212,14 +212,38 @@ def test_reference_full_marks_and_mutant_loses_its_check(installed, tmp_path: Pa
     assert data["score"] <= 100.0 - get_exercise("reber").check_by_id("reber.corrupted").points
 
 
-def test_with_dockers_capabilities_a_student_is_never_blamed(installed,
-                                                              tmp_path: Path) -> None:
+def test_with_dockers_capabilities_the_reference_earns_full_marks(installed,
+                                                                 tmp_path: Path) -> None:
     """In a container with Docker's default capabilities (no CAP_SYS_ADMIN: no namespaces),
-    the reference earns full marks, or the run fails with no score: never less."""
+    the worker drops to a user id of its own under Landlock, and the reference earns full
+    marks (this once failed: the worker could not reach its own folder); a hostile
+    submission there reads neither the zip's settings (the secret seed) nor the network."""
     root, _, _ = installed
     data, done = _grade(root, _reference(tmp_path / "reference"), caps=DOCKER_CAPS)
-    if "score" in data:
-        assert data["score"] == 100.0, (done.stdout, [
-            t["output"][:300] for t in data["tests"] if t.get("score") != t.get("max_score")])
-    else:
-        assert done.returncode != 0 and "misconfigured" in data["output"]
+    assert data.get("score") == 100.0, (done.stdout, done.stderr[-2000:], [
+        t["output"][:300] for t in data.get("tests", []) if t.get("score") != t.get("max_score")])
+    assert data["extra_data"]["isolation"] == "landlock"
+    hostile = _reference(tmp_path / "hostile")
+    (hostile / "reber.py").write_text((SOLUTIONS / "reber.py").read_text() + HOSTILE_READER)
+    data, done = _grade(root, hostile, caps=DOCKER_CAPS)
+    text = json.dumps(data)
+    assert "settings:PermissionError" in text and "net:PermissionError" in text, text[:3000]
+
+
+# Appended to the reference: string_to_ids reports what it could read, then raises.
+HOSTILE_READER = """
+
+def string_to_ids(s, chars=POSSIBLE_CHARS):
+    import socket
+    found = []
+    try:
+        found.append("settings:" + open("/autograder/source/seqgrade_autograder.json").read())
+    except OSError as error:
+        found.append("settings:" + type(error).__name__)
+    try:
+        socket.create_connection(("1.1.1.1", 80), timeout=2)
+        found.append("net:open")
+    except OSError as error:
+        found.append("net:" + type(error).__name__)
+    raise RuntimeError("READ: " + " | ".join(found))
+"""
