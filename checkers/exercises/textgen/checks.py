@@ -431,11 +431,13 @@ def check_consistency(ctx: Context) -> Outcome:
     size = len(model_vocab(ctx)) + 1
     rng = ctx.rng("positions")
     checked = 0
+    seen: list[np.ndarray] = []
     try:
         for text in ("", "a", "\n"):
             _log_probs(ctx, text)
         for index, passage in enumerate(passages):
             log_probs = _log_probs(ctx, passage)
+            seen.append(log_probs)
             positions = [0, len(passage) - 2] if index == 0 else []
             positions += rng.choice(len(passage) - 1, size=5, replace=False).tolist()
             problem = _consistency_problem(ctx, passage, log_probs, sorted(positions), size)
@@ -451,8 +453,20 @@ def check_consistency(ctx: Context) -> Outcome:
         checked += len(short) - 1
     except Violation as violation:
         return Outcome.failed(str(violation))
+    if _all_the_same(seen):
+        return Outcome.blocked("textgen.heldout_loss", "sequence_log_probs gives every "
+                               "character of every passage the same log-probability: a model "
+                               "that ignores the text agrees with itself whatever it is, so "
+                               "nothing of the agreement could be seen")
     return Outcome.passed(f"sequence_log_probs agrees with next_char_distribution at {checked} "
                           "positions; every distribution is >= 0 and sums to 1")
+
+
+def _all_the_same(arrays: list[np.ndarray]) -> bool:
+    """Whether every value of every array is the same number (a model that ignores the
+    text): then agreement between two functions shows nothing."""
+    values = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1) for a in arrays])
+    return bool(values.size) and float(np.ptp(values)) <= 1e-9
 
 
 def _distribution_leniently(ctx: Context, prefix: str, size: int) -> np.ndarray | None:
@@ -627,6 +641,26 @@ def check_generate_text(ctx: Context) -> Outcome:
         lambda: _text_replays(ctx), "lengths, characters and greedy decoding")
 
 
+def _seeds_problem(ctx: Context, prompt: str, codec_wrong: bool) -> Outcome | None:
+    """Two seeds at temperature 1 must give two texts (None: they do). With a codec that
+    shows nothing of what was generated (only the prompt comes back), that cannot be
+    seen: blocked by textgen.vocab."""
+    num = 40
+    seeds = [ctx.seed_for("other seed", k) for k in range(2)]
+    texts = [expect_str(ctx.call("generate_text", prompt, num, 1.0, seed),
+                        f"generate_text({_short(prompt)}, {num}, temperature=1.0, seed={seed})")
+             for seed in seeds]
+    if texts[0] != texts[1]:
+        return None
+    if codec_wrong and texts[0] == prompt:
+        return Outcome.blocked("textgen.vocab", f"generate_text({_short(prompt)}, {num}, ...) "
+                               "returned only the prompt, so nothing it generated can be seen")
+    return Outcome.failed(f"generate_text({_short(prompt)}, {num}, temperature=1.0, seed) gave "
+                          f"{_short(texts[0])} for both seeds {seeds[0]} and {seeds[1]}: at "
+                          "temperature 1 it must sample, drawing from "
+                          "np.random.default_rng(seed)")
+
+
 def _generate_text_outcome(ctx: Context, codec_wrong: bool) -> Outcome:
     """generate_text against its contract; with ``codec_wrong`` only what does not go
     through text_to_ids / ids_to_text (prompt kept, same seed same text)."""
@@ -651,6 +685,9 @@ def _generate_text_outcome(ctx: Context, codec_wrong: bool) -> Outcome:
             if again != text:
                 return Outcome.failed(f"{call} gave {_short(text)} and then {_short(again)}: "
                                       "the same seed must give the same text")
+        differ = _seeds_problem(ctx, cases[0][0], codec_wrong)
+        if differ is not None:
+            return differ
         for prompt, num_chars in [] if codec_wrong else cases[:3]:
             num = min(num_chars, 20) or 12
             call = f"generate_text({_short(prompt)}, {num}, temperature={NEAR_ZERO_T}, seed=0)"
@@ -850,7 +887,10 @@ def _batch_outcome(ctx: Context, codec_wrong: bool) -> Outcome:
     (same, num, temperature, seed), (mixed, num_mixed, near_zero, _) = _batch_runs(ctx)
     try:
         call, texts = _batch(ctx, same, num, temperature, seed, codec_wrong)
-        if len(set(texts)) < len(texts) and not codec_wrong:
+        if codec_wrong and set(texts) == set(same):
+            return Outcome.blocked("textgen.vocab", f"{call} returned only the prompts, so "
+                                   "nothing it generated can be seen")
+        if len(set(texts)) < len(texts):
             return Outcome.failed(
                 f"{call} gave the same text in several rows: {texts!r}. Sample each row on "
                 "its own (one sample_next_id per row and step), not one draw for the batch")
