@@ -1,0 +1,271 @@
+"""The review page in a real headless Chromium (Debian's chromium and chromedriver, driven by
+Selenium): five flagged qa answers reviewed with the keyboard alone, the decisions in the
+gradebook, the CSV export and the feedback pages; answers holding ``<script>`` and
+``<img onerror>`` run nothing; two tabs both audited, the last one winning; a server killed
+mid-review loses no decision the page confirmed; a code check set from the student's page.
+
+Set ``SEQGRADE_REVIEW_SCREENSHOT=docs/review.png`` to keep the screenshot the test takes.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from checkers.batch.gradebook import Gradebook, settings_key
+from checkers.batch.review import band_score
+from checkers.cli.main import main
+from checkers.engine.report import CheckResult, Report
+from tests.test_review_server import (
+    IMG_ANSWER,
+    SCRIPT_ANSWER,
+    build_qa_class,
+    start_server_process,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the dev extra)")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs Debian's chromium and chromedriver (apt-get install -y chromium "
+           "chromium-driver)")
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--window-size=1280,1000")
+
+
+def open_browser(profile: Path):
+    """A headless Chromium under Selenium, with Debian's chromedriver (nothing downloaded)."""
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+
+
+def press(driver, *keys: str) -> None:
+    """Keys typed into whatever has the focus (the page's body, or a field it focused)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(driver)
+    for key in keys:
+        chain.send_keys(key)
+    chain.perform()
+
+
+def wait_for(driver, script: str, timeout: float = 15.0):
+    """Wait until ``script`` (a JS expression) is truthy; return its value."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(
+        lambda d: d.execute_script(f"return {script}"))
+
+
+def shown(driver) -> tuple[str, str]:
+    """(student, check) of the item on screen, once its details are loaded."""
+    wait_for(driver, "document.getElementById('item').dataset.loaded === '1'")
+    key = driver.execute_script("return document.getElementById('item').dataset.key")
+    student, check = key.split("/")
+    return student, check
+
+
+def confirmed(driver) -> int:
+    """How many decisions the page has seen the server commit."""
+    return int(driver.execute_script("return document.body.dataset.confirmed"))
+
+
+def grader_score(db: Path, student: str, check: str) -> float:
+    con = sqlite3.connect(db)
+    try:
+        return float(con.execute("SELECT score FROM check_results WHERE student=? AND "
+                                 "check_id=?", (student, check)).fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_five_flagged_answers_reviewed_by_keyboard(tmp_path: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    db = tmp_path / "grades.sqlite"
+    build_qa_class(tmp_path / "class", db, 12, seed=3, hostile=True)
+    process, url = start_server_process(db, who="tester")
+    driver = open_browser(tmp_path / "profile")
+    try:
+        driver.get(url)
+        wait_for(driver, "document.body.dataset.ready === '1'")
+        assert driver.execute_script("return document.getElementById('flagged').textContent") \
+            != "0"
+
+        # The first flagged answers are mallory's: shown as text, nothing runs.
+        assert shown(driver) == ("mallory", "qa.q1")
+        answer = driver.execute_script("return document.getElementById('i-answer').textContent")
+        assert answer == SCRIPT_ANSWER
+        quotes = driver.execute_script(
+            "return [...document.querySelectorAll('#i-points td.quote')]"
+            ".map(td => td.textContent).join(' ')")
+        assert "<script>" in quotes  # the quoted deciding sentence, as text too
+        decisions: list[tuple[str, str, float, str]] = []
+        steps = [(("a",), "grade confirmed"), (("0",), None), (("2",), None),
+                 (("s", "7", Keys.ENTER), ""), (("r", *"reads fine", Keys.ENTER, "1"),
+                                                "reads fine")]
+        for n, (keys, reason) in enumerate(steps, 1):
+            student, check = shown(driver)
+            grader = grader_score(db, student, check)
+            if n == 2:
+                assert (student, check) == ("mallory", "qa.q2")
+                assert driver.execute_script(
+                    "return document.getElementById('i-answer').textContent") == IMG_ANSWER
+            if n == 3:
+                shot = tmp_path / "review.png"
+                driver.save_screenshot(str(shot))
+                assert shot.stat().st_size > 10_000
+                if os.environ.get("SEQGRADE_REVIEW_SCREENSHOT"):
+                    shutil.copyfile(shot, os.environ["SEQGRADE_REVIEW_SCREENSHOT"])
+            press(driver, *keys)
+            wait_for(driver, f"document.body.dataset.confirmed === '{n}'")
+            score = {"a": grader, "0": band_score(0, grader, 10), "2": band_score(2, grader, 10),
+                     "s": 7.0, "r": band_score(1, grader, 10)}[keys[0]]
+            band_reason = f"band {keys[0]}" + (" confirmed" if score == grader else "")
+            decisions.append((student, check, score,
+                              band_reason if reason is None else reason))
+        assert driver.execute_script("return document.getElementById('reviewed').textContent") \
+            == "5"
+        assert driver.execute_script("return window.__xss") is None
+        assert driver.execute_script("return document.querySelectorAll('img').length") == 0
+        assert driver.execute_script("return document.scripts.length") == 1
+
+        # The gradebook: every decision, audited.
+        with Gradebook(db) as book:
+            overrides = book.overrides("qa")
+            for student, check, score, reason in decisions:
+                found = overrides[("qa", student)][check]
+                if reason == "":
+                    reason = found.reason  # a typed score without a reason
+                assert (found.score, found.reason) == (score, reason), (student, check)
+            log = book.override_log("qa")
+            assert [(e.student, e.check_id, e.new_score, e.who) for e in log] == [
+                (s, c, sc, "tester") for s, c, sc, _ in decisions]
+            assert all(e.old_score == grader_score(db, e.student, e.check_id) for e in log)
+
+        # Two tabs on the same item: both decisions logged, the last one wins.
+        first_tab = driver.current_window_handle
+        target = shown(driver)
+        driver.switch_to.new_window("tab")
+        driver.get(url)
+        wait_for(driver, "document.body.dataset.ready === '1'")
+        assert shown(driver) == target
+        second_tab = driver.current_window_handle
+        driver.switch_to.window(first_tab)
+        press(driver, "2")
+        wait_for(driver, "document.body.dataset.confirmed === '6'")
+        driver.switch_to.window(second_tab)
+        press(driver, "0")
+        wait_for(driver, "document.body.dataset.confirmed === '1'")
+        toast = wait_for(driver, "!document.getElementById('toast').hidden && "
+                                 "document.getElementById('toast').textContent")
+        assert "replaced the decision of tester" in toast
+        with Gradebook(db) as book:
+            entries = book.override_log("qa", *target)
+            assert [e.new_score for e in entries] == [band_score(2, entries[0].old_score, 10),
+                                                      band_score(0, entries[0].old_score, 10)]
+            assert book.overrides("qa")[("qa", target[0])][target[1]].score == \
+                entries[-1].new_score
+
+        # A server killed mid-review: every decision the page confirmed is there.
+        press(driver, "a")
+        wait_for(driver, "document.body.dataset.confirmed === '2'")
+        process.kill()
+        process.wait(timeout=10)
+        con = sqlite3.connect(db)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
+        with Gradebook(db) as book:
+            assert book.review_progress("qa")[0] == 7
+            assert len(book.override_log("qa")) == 8
+        process, url = start_server_process(db, who="tester")
+        driver.get(url)
+        wait_for(driver, "document.body.dataset.ready === '1'")
+        assert driver.execute_script("return document.getElementById('reviewed').textContent") \
+            == "7"
+
+        # Every export and page shows the instructor's scores.
+        out = tmp_path / "grades.csv"
+        assert main(["export", "--db", str(db), "--format", "csv", "--out", str(out)]) == 0
+        table = {r["student"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+        pages = tmp_path / "feedback"
+        assert main(["feedback", "--db", str(db), "--out", str(pages)]) == 0
+        with Gradebook(db) as book:
+            for (_, student), found in book.overrides("qa").items():
+                row = book.row("qa", student)
+                assert row is not None and float(table[student]["total"]) == row.score
+                page = (pages / f"{student}.html").read_text(encoding="utf-8")
+                for check, override in found.items():
+                    assert float(table[student][check]) == override.score
+                    assert f"Score set by the instructor: {override.score:g}/10" in page
+        assert "reads fine" in (pages / f"{decisions[4][0]}.html").read_text(encoding="utf-8")
+        mallory = (pages / "mallory.html").read_text(encoding="utf-8")
+        assert "<script>window" not in mallory and "&lt;script&gt;" in mallory
+    finally:
+        driver.quit()
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _code_class(db: Path) -> None:
+    checks = [
+        CheckResult("reber.dataset", "dataset", 10.0, 10.0, "passed", "OK"),
+        CheckResult("reber.accuracy", "accuracy on hidden strings", 3.0, 20.0, "failed",
+                    "accuracy 0.81 on the hidden set, below 0.95 for full marks",
+                    counterexample="BTSSXXTVVE", metrics={"accuracy": 0.81,
+                                                         "accuracy_by_length[5-9]": 0.9}),
+    ]
+    report = Report(exercise="reber", submission="/class/bob.py", seed=0, score=13.0,
+                    max_score=30.0, duration_s=1.0, grader_version="test", checks=checks)
+    with Gradebook(db) as book:
+        book.record(student="bob", path="/class/bob.py", content_hash="h",
+                    settings=settings_key(0, None), status="graded", report=report)
+
+
+def test_a_code_check_is_set_from_the_students_page(tmp_path: Path) -> None:
+    db = tmp_path / "grades.sqlite"
+    _code_class(db)
+    process, url = start_server_process(db, who="tester")
+    driver = open_browser(tmp_path / "profile")
+    try:
+        driver.get(url)
+        wait_for(driver, "document.body.dataset.ready === '1'")
+        assert driver.execute_script("return document.getElementById('flagged').textContent") \
+            == "0"
+        press(driver, "f")  # every check: nothing is flagged in this class
+        assert shown(driver) == ("bob", "reber.dataset")
+        press(driver, "o")  # the student's page, the first score field focused
+        wait_for(driver, "!document.getElementById('student').hidden")
+        feedback = driver.execute_script(
+            "return document.querySelector('#s-checks [data-check=\"reber.accuracy\"]')"
+            ".textContent")
+        assert "below 0.95" in feedback and "BTSSXXTVVE" in feedback
+        from selenium.webdriver.common.keys import Keys
+
+        # Tab to the accuracy check's score (dataset score, dataset reason, accuracy score).
+        press(driver, Keys.TAB, Keys.TAB, "15", Keys.TAB, *"near the line", Keys.ENTER)
+        wait_for(driver, "document.body.dataset.confirmed === '1'")
+        press(driver, Keys.ESCAPE)
+        wait_for(driver, "document.getElementById('student').hidden")
+    finally:
+        driver.quit()
+        process.kill()
+        process.wait(timeout=10)
+    with Gradebook(db) as book:
+        found = book.overrides("reber")[("reber", "bob")]["reber.accuracy"]
+        assert (found.score, found.reason) == (15.0, "near the line")
+        assert book.row("reber", "bob").score == 25.0
