@@ -316,7 +316,9 @@ function decide(score, defaultReason, event) {
   state.pos = state.mode === 'flagged' ? nextUndecided(state.pos)
     : Math.min(state.pos + 1, state.view.length - 1);
   render();
-  const timing = {key: event ? event.key : '', render_ms: performance.now() - t0};
+  const shownNext = current();
+  const timing = {key: event ? event.key : '', render_ms: performance.now() - t0,
+    prefetched: !!shownNext && state.details.has(keyOf(shownNext))};
   requestAnimationFrame(() => setTimeout(() => {
     timing.paint_ms = performance.now() - t0;
   }, 0));
