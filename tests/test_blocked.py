@@ -121,14 +121,34 @@ def test_a_stub_scores_zero(exercise: str, variant: str, tmp_path) -> None:
     assert not [c for c in report.checks if c.status == "passed"]
 
 
-def test_a_constant_reber_submission_earns_only_the_shape_contract(tmp_path) -> None:
-    """Constants of the right types earn only reber.predict_contract, whose contract (one
-    probability in [0, 1] per string, whatever the order or batch) a constant meets;
-    docs/EXERCISES.md says so."""
-    report = grade_path("reber", REPO / "tests" / "trivial" / "reber_constant.py")
+# What a submission of constants of the right types earns (docs/EXERCISES.md, "What a
+# trivial submission earns"): only reber.predict_contract, whose contract (one
+# probability in [0, 1] per string, whatever the order or batch) a constant meets.
+CONSTANT_EARNS = {"reber": {"reber.predict_contract"}, "dates": set(),
+                  "shifted_targets": set(), "textgen": set(), "wordgen": set()}
+
+
+@pytest.mark.parametrize("exercise", sorted(CONSTANT_EARNS))
+def test_a_constant_submission_earns_only_what_a_constant_honestly_meets(exercise: str
+                                                                         ) -> None:
+    report = grade_path(exercise, REPO / "tests" / "trivial" / f"{exercise}_constant.py")
     earned = {c.id for c in report.checks if c.score > 0}
-    assert earned == {"reber.predict_contract"}
-    assert report.score == report.result("reber.predict_contract").max_score
+    assert earned == CONSTANT_EARNS[exercise], {c.id: c.feedback for c in report.checks
+                                                if c.score > 0}
+    assert report.score == sum(report.result(c).max_score for c in earned)
+    for check in report.checks:  # a blocked check names a check the submission loses
+        if check.status == "blocked":
+            assert report.result(check.blocked_by).score < report.result(
+                check.blocked_by).max_score
+
+
+def test_the_constant_reber_submission_is_blocked_where_nothing_is_seen() -> None:
+    report = grade_path("reber", REPO / "tests" / "trivial" / "reber_constant.py")
     coverage = report.result("reber.generate_coverage")
     assert (coverage.status, coverage.blocked_by) == ("blocked", "reber.generate_valid")
+    assert "fix reber.generate_valid first" in coverage.feedback
     assert report.result("reber.corrupted").status == "failed"
+
+
+def test_every_code_exercise_has_a_constant_submission() -> None:
+    assert set(CODE_EXERCISES) == set(CONSTANT_EARNS)
