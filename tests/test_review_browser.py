@@ -269,3 +269,59 @@ def test_a_code_check_is_set_from_the_students_page(tmp_path: Path) -> None:
         found = book.overrides("reber")[("reber", "bob")]["reber.accuracy"]
         assert (found.score, found.reason) == (15.0, "near the line")
         assert book.row("reber", "bob").score == 25.0
+
+
+@pytest.mark.slow
+def test_real_qa_grades_show_their_key_points(tmp_path: Path) -> None:
+    """``seqgrade grade qa`` on answers of tests/qa_calibration (the real grader and its
+    models): every flagged answer shows all its question's key points, each quote taken
+    from the answer, in the page as the parser reads them."""
+    import random
+    import re
+
+    import yaml
+
+    from checkers.batch.review import item_detail, queue
+    from checkers.exercises.qa.keypoints import QUESTION_BY_ID
+    from tests.test_review_server import CALIBRATION
+
+    rng = random.Random(5)
+    answers = [a for name in ("answers_q1_q5.yaml", "answers_q6_q10.yaml")
+               for a in yaml.safe_load((CALIBRATION / name).read_text(encoding="utf-8"))
+               if a["kind"] in ("partial", "mixed", "negated", "padded")]
+    for student in ("ann", "ben"):
+        home = tmp_path / "class" / student
+        home.mkdir(parents=True)
+        picked = {}
+        for a in rng.sample(answers, len(answers)):
+            picked.setdefault(a["q"], a["text"])
+        (home / "answers.md").write_text("\n".join(f"## {q}\n\n{t}\n" for q, t in
+                                                   sorted(picked.items())), encoding="utf-8")
+    db = tmp_path / "grades.sqlite"
+    assert main(["grade", "qa", str(tmp_path / "class"), "--db", str(db), "--quiet"]) == 0
+    with Gradebook(db) as book:
+        items = [i for i in queue(book, "qa")["items"] if i["flagged"]]
+        assert items, "no flagged answer among these partial and mixed answers"
+        for item in items:
+            detail = item_detail(book, "qa", item["student"], item["check"])
+            assert detail is not None and detail["answer"]
+            question = QUESTION_BY_ID[item["check"].split(".")[1]]
+            assert sorted(v["point"] for v in detail["verdicts"]) == sorted(
+                p.summary for p in question.points)
+            flat = " ".join(re.findall(r"\w+", detail["answer"].lower()))
+            for verdict in detail["verdicts"]:
+                if verdict["quote"]:
+                    words = re.findall(r"\w+", verdict["quote"].lower().rstrip("…"))
+                    assert " ".join(words[:-1]) in flat, verdict  # the last may be cut
+    process, url = start_server_process(db)
+    driver = open_browser(tmp_path / "profile")
+    try:
+        driver.get(url)
+        wait_for(driver, "document.body.dataset.ready === '1'")
+        student, check = shown(driver)
+        rows = driver.execute_script("return document.querySelectorAll('#i-points tr').length")
+        assert rows == 1 + len(QUESTION_BY_ID[check.split(".")[1]].points)
+    finally:
+        driver.quit()
+        process.kill()
+        process.wait(timeout=10)

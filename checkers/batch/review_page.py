@@ -219,7 +219,9 @@ function render() {
   const item = current();
   $('item').hidden = !item || state.studentPage !== null;
   $('empty').hidden = !!item || state.studentPage !== null;
-  setText('where', item ? (state.pos + 1) + ' of ' + state.view.length : '0 of 0');
+  const left = state.view.filter((it) => !it.decision).length;
+  setText('where', (item ? (state.pos + 1) + ' of ' + state.view.length : '0 of 0')
+    + ' · ' + (left ? left + ' undecided' : 'all decided'));
   if (!item) return;
   setText('i-student', item.student);
   setText('i-check', item.check);
