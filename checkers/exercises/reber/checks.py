@@ -169,12 +169,12 @@ def check_generate_coverage(ctx: Context) -> Outcome:
             problems.append(f"the {label} repeats too rarely or too often (longest run "
                             f"{longest} over {len(observed_runs)} visits; each repeat should "
                             f"happen with probability 1/2, p = {p_value:.1e})")
-    valid = len(seeds) - invalid
+    valid = f"the {len(seeds) - invalid} valid strings of {len(seeds)} generated"
     if problems:
-        return Outcome.failed(f"Over the {valid} valid strings of {len(seeds)} generated: "
-                              + "; ".join(problems))
-    outcome = Outcome.passed(f"branch frequencies match the grammar over the {valid} valid "
-                             f"strings of {len(seeds)} generated")
+        over = valid if invalid else f"{len(seeds)} generated strings"
+        return Outcome.failed(f"Over {over}: " + "; ".join(problems))
+    over = valid if invalid else f"{len(seeds)} strings"
+    outcome = Outcome.passed(f"branch frequencies match the grammar over {over}")
     if invalid:
         outcome = outcome.excusing([(f"the {invalid} invalid strings",
                                      "reber.generate_valid")])
