@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from checkers.batch.exports import check_columns
 from checkers.batch.gradebook import Row
 
-COLORS = {"passed": "#2e7d32", "failed": "#ef6c00", "error": "#b71c1c", "timeout": "#f9a825"}
+COLORS = {"passed": "#2e7d32", "failed": "#ef6c00", "error": "#b71c1c", "timeout": "#f9a825",
+          "blocked": "#6a1b9a"}
 BAR_COLOR = "#3366cc"
 FAILURE_COLOR = "#8e24aa"
 _DIGITS = re.compile(r"\d+(\.\d+)?")
@@ -70,7 +71,7 @@ def histogram_svg(values: list[float], bins: int = 10, width: int = 560,
 
 
 def outcomes_svg(rows: list[Row], checks: list[str], width: int = 760) -> str:
-    """Per check, a stacked bar of the statuses (passed, failed, error, timeout)."""
+    """Per check, a stacked bar of the statuses (passed, failed, error, timeout, blocked)."""
     label_w, row_h, top = 230, 26, 24
     plot_w = width - label_w - 70
     height = top + row_h * len(checks) + 10
@@ -170,6 +171,7 @@ th { background: #f0f0f0; }
 td.num { text-align: right; }
 td.passed { background: #c8e6c9; } td.failed { background: #ffe0b2; }
 td.error { background: #ffcdd2; } td.timeout { background: #fff59d; }
+td.blocked { background: #e1bee7; }
 pre { white-space: pre-wrap; margin: 0; font-size: 12px; max-width: 520px; }
 .muted { color: #666; }
 """
