@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import psutil
 import pytest
 
 from checkers.batch.gradebook import Gradebook, settings_key
@@ -240,10 +241,20 @@ def test_a_code_check_is_set_from_the_students_page(tmp_path: Path) -> None:
     db = tmp_path / "grades.sqlite"
     _code_class(db)
     process, url = start_server_process(db, who="tester")
+    # A browser killed while on the page (its whole process tree, SIGKILL): the server
+    # goes on serving the next one.
+    doomed = open_browser(tmp_path / "doomed")
+    doomed.get(url)
+    wait_for(doomed, "document.body.dataset.ready === '1'")
+    root = psutil.Process(doomed.service.process.pid)
+    for child in root.children(recursive=True):
+        child.kill()
+    root.kill()
     driver = open_browser(tmp_path / "profile")
     try:
         driver.get(url)
         wait_for(driver, "document.body.dataset.ready === '1'")
+        assert process.poll() is None
         assert driver.execute_script("return document.getElementById('flagged').textContent") \
             == "0"
         press(driver, "f")  # every check: nothing is flagged in this class
