@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from checkers.batch.gradebook import Gradebook, settings_key
-from checkers.batch.review import band_score
+from checkers.batch.review import band_score, queue
 from checkers.cli.main import main
 from checkers.engine.report import CheckResult, Report
 from tests.test_review_server import (
@@ -198,6 +198,26 @@ def test_five_flagged_answers_reviewed_by_keyboard(tmp_path: Path) -> None:
         wait_for(driver, "document.body.dataset.ready === '1'")
         assert driver.execute_script("return document.getElementById('reviewed').textContent") \
             == "7"
+
+        # Filters: every check (key f), by band, by question, by student.
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+
+        with Gradebook(db) as book:
+            every = queue(book, "qa")["items"]
+        press(driver, "f")
+
+        def count() -> str:
+            return driver.execute_script(
+                "return document.getElementById('where').textContent").split(" · ")[0]
+        assert count().endswith(f" of {len(every)}")  # on the same item as before
+        Select(driver.find_element(By.ID, "f-band")).select_by_visible_text("2")
+        assert count().endswith(f" of {sum(i['band'] == 2 for i in every)}")
+        Select(driver.find_element(By.ID, "f-band")).select_by_index(0)
+        Select(driver.find_element(By.ID, "f-check")).select_by_visible_text("qa.q3")
+        assert count() == "1 of 13" and shown(driver)[1] == "qa.q3"
+        driver.find_element(By.ID, "f-student").send_keys("mall")
+        assert count() == "1 of 1" and shown(driver) == ("mallory", "qa.q3")
 
         # Every export and page shows the instructor's scores.
         out = tmp_path / "grades.csv"
