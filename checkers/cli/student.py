@@ -33,7 +33,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if getattr(args, "format", "text") == "json":
         data = [{"name": e.name, "title": e.title, "max_score": e.max_score, "grades": e.grades,
                  "checks": [{"id": c.id, "name": c.name, "points": c.points,
-                             "hidden_data": bool(getattr(c, "hidden_data", False))}
+                             "hidden_data": bool(getattr(c, "hidden_data", False)),
+                             "hidden_figures": bool(getattr(c, "hidden_figures", False))}
                             for c in e.checks]}
                 for e in available_exercises()]
         print(json.dumps(data, indent=2, ensure_ascii=False))
