@@ -219,6 +219,17 @@ def test_five_flagged_answers_reviewed_by_keyboard(tmp_path: Path) -> None:
         driver.find_element(By.ID, "f-student").send_keys("mall")
         assert count() == "1 of 1" and shown(driver) == ("mallory", "qa.q3")
 
+        # Undo (u) right after a decision takes back the decision just taken.
+        press(driver, Keys.ESCAPE)  # leave the filter field
+        press(driver, "a")
+        wait_for(driver, "document.body.dataset.confirmed === '1'")
+        press(driver, "u")
+        wait_for(driver, "document.getElementById('saved').textContent.startsWith('undone')")
+        with Gradebook(db) as book:
+            assert "qa.q3" not in book.overrides("qa").get(("qa", "mallory"), {})
+            assert [e.new_score for e in book.override_log("qa", "mallory", "qa.q3")] == [
+                grader_score(db, "mallory", "qa.q3"), None]
+
         # Every export and page shows the instructor's scores.
         out = tmp_path / "grades.csv"
         assert main(["export", "--db", str(db), "--format", "csv", "--out", str(out)]) == 0

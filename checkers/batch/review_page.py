@@ -7,9 +7,10 @@ Content-Security-Policy allows only this script and this style (no inline code).
 
 Keys (outside a text field): ``a``/Enter accept the grader's score, ``0``/``1``/``2`` set
 the band, ``s`` type a score, ``r`` type a reason (used by the next decision), ``n``/``j``/→
-next, ``p``/``k``/← previous, ``u`` undo the decision shown, ``f`` flagged only / all,
-``o`` the student's page (every check; Escape returns), ``?`` help. The next item shows at
-once (details are fetched ahead); "saved ✓" appears when the server has committed.
+next, ``p``/``k``/← previous, ``u`` undo the decision shown (else the last one taken),
+``f`` flagged only / all, ``o`` the student's page (every check; Escape returns), ``?``
+help. The next item shows at once (details are fetched ahead); "saved ✓" appears when the
+server has committed.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def page_html(exercise: str, token: str) -> str:
     <tr><td>s</td><td>type a score, Enter to set it</td></tr>
     <tr><td>r</td><td>type a reason, Enter to keep it for the next decision</td></tr>
     <tr><td>n j → / p k ←</td><td>next / previous without deciding</td></tr>
-    <tr><td>u</td><td>undo the decision shown (the grader's score counts again)</td></tr>
+    <tr><td>u</td><td>undo the decision shown, else the last one taken here (the grader's
+      score counts again)</td></tr>
     <tr><td>f</td><td>flagged only / every check</td></tr>
     <tr><td>o</td><td>the student's page: every check, any can be set</td></tr>
     <tr><td>Escape</td><td>leave a field, the student's page or this help</td></tr>
@@ -135,7 +137,7 @@ const TOKEN = new URLSearchParams(location.search).get('token') || '';
 const $ = (id) => document.getElementById(id);
 const state = {items: [], view: [], pos: 0, mode: 'flagged', details: new Map(),
   progress: {reviewed: 0, flagged: 0}, confirmed: 0, pendingSaves: 0, who: '',
-  studentPage: null};
+  studentPage: null, lastDecided: null};
 window.reviewTimings = [];
 
 function el(tag, cls, ...children) {
@@ -311,6 +313,7 @@ function decide(score, defaultReason, event) {
   const known = before && !before.pending ? before.at : null;
   const wasFlaggedUndecided = item.flagged && !before;
   item.decision = {score: score, reason: reason, who: state.who, pending: true};
+  state.lastDecided = item;
   if (wasFlaggedUndecided) state.progress.reviewed += 1;
   $('reason').value = '';
   $('score').value = '';
@@ -356,12 +359,17 @@ function decide(score, defaultReason, event) {
 }
 
 function undo() {
-  const item = current();
+  // The decision shown, else the last one taken in this tab (then shown again).
+  let item = current();
+  if (!item || !item.decision) item = state.lastDecided;
   if (!item || !item.decision || item.decision.pending) return;
   api('/api/clear', {student: item.student, check: item.check}).then((data) => {
     item.decision = null;
     state.progress = data.progress;
     state.details.delete(keyOf(item));
+    if (state.lastDecided === item) state.lastDecided = null;
+    const pos = state.view.indexOf(item);
+    if (pos >= 0) state.pos = pos;
     setText('saved', 'undone ✓ ' + item.student + ' ' + item.check);
     showProgress();
     render();
