@@ -8,7 +8,9 @@ traceback passes through the helper's frame; a stub earns nothing.
 from __future__ import annotations
 
 import pytest
+from hypothesis import strategies as st
 
+from checkers.authoring import Violation, run_property
 from checkers.engine.grading import grade_with_runner
 from checkers.engine.model import Check, Context, Exercise, Outcome
 from checkers.engine.registry import available_exercises
@@ -42,10 +44,23 @@ def _caller_check(function: str):
     return run
 
 
+def _property_check(function: str):
+    def run(ctx: Context) -> Outcome:
+        def prop(x: int) -> None:
+            if ctx.call(function, x) != 2 * x + 1:
+                raise Violation(f"{function}({x}) is not 2 * {x} + 1")
+        return run_property(ctx, st.integers(0, 100), prop, max_examples=10)
+    return run
+
+
 def _toy_exercise() -> Exercise:
     checks = (Check("toy.helper", "helper doubles", 5, _helper_check),
               Check("toy.through", "through_helper", 5, _caller_check("through_helper")),
-              Check("toy.own", "own_error", 5, _caller_check("own_error")))
+              Check("toy.own", "own_error", 5, _caller_check("own_error")),
+              Check("toy.through_property", "through_helper, as a property", 5,
+                    _property_check("through_helper")),
+              Check("toy.own_property", "own_error, as a property", 5,
+                    _property_check("own_error")))
     return Exercise(name="toy", title="toy", checks=checks, stub_file="toy.py",
                     solution_file="toy.py",
                     helper_checks=(("helper", "toy.helper"), ("through_helper", "toy.through"),
@@ -64,6 +79,10 @@ def _assert_blocked_only_through_the_helper(report: Report) -> None:
     own = report.result("toy.own")  # its own exception: judged as it is, never excused
     assert (own.status, own.blocked_by) == ("error", None)
     assert "not written either" in own.feedback
+    through_property = report.result("toy.through_property")  # every example raised there
+    assert (through_property.status, through_property.blocked_by) == ("blocked", "toy.helper")
+    own_property = report.result("toy.own_property")
+    assert (own_property.status, own_property.blocked_by) == ("failed", None)
     assert report.score == 0.0
 
 

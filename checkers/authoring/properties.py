@@ -53,12 +53,15 @@ def run_property(
     """
     fatal: list[SubmissionError] = []
     failures: list[tuple[Any, str]] = []
+    observed: list[Any] = []
+    blocked: list[tuple[str, str]] = []  # (function, its check) per example not judged
 
     def attempt(example: Any) -> None:
         if fatal:
             raise _Abort
         try:
             test(example)
+            observed.append(example)
         except Violation as violation:
             failures.append((example, str(violation)))
             raise
@@ -66,6 +69,10 @@ def run_property(
             fatal.append(error)
             raise _Abort from None
         except SubmissionError as error:
+            blocker = ctx.blocking_check(error)
+            if blocker is not None:  # raised inside a function whose check failed
+                blocked.append(blocker)
+                return
             failures.append((example, error.message))
             raise Violation(error.message) from None
 
@@ -97,8 +104,24 @@ def run_property(
             raise error
     if fatal:
         error = fatal[0]
-        raise type(error)(error.message, details=error.details, frames=error.frames)
+        again = type(error)(error.message, details=error.details, frames=error.frames)
+        again.called = getattr(error, "called", None)
+        raise again
     if failures:
         example, message = failures[-1]
         return Outcome.failed(message, counterexample=describe(example))
-    return Outcome.passed("the property held on every generated example")
+    return _unfailed(len(observed), blocked)
+
+
+def _unfailed(observed: int, blocked: list[tuple[str, str]]) -> Outcome:
+    """No example failed: passed, or blocked when every example raised inside a function
+    whose check failed (the excused examples listed when some were judged)."""
+    if not blocked:
+        return Outcome.passed("the property held on every generated example")
+    function, check = blocked[0]
+    if not observed:
+        return Outcome.blocked(check, f"every example raised inside {function}, which "
+                               f"{check} finds wrong, so nothing of this check's own "
+                               "function could be seen")
+    return Outcome.passed(f"the property held on the {observed} examples judged").excusing(
+        [(f"{len(blocked)} examples that raised inside {function}", check)])

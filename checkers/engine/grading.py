@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from checkers.engine.errors import GraderEnvironmentError, GraderSetupError, SubmissionError
-from checkers.engine.model import Check, Context, Exercise, Outcome, raised_through
+from checkers.engine.model import Check, Context, Exercise, Outcome
 from checkers.engine.registry import get_exercise, plugin_folders
 from checkers.engine.report import CheckResult, Report
 from checkers.sandbox.levels import require_isolation
@@ -31,18 +31,6 @@ def grader_version() -> str:
         return "0+unknown"
 
 
-def _blocking_check(error: SubmissionError, check: Check, exercise: Exercise,
-                    earlier: Sequence[CheckResult]) -> tuple[str, str] | None:
-    """``(function, check id)`` when ``error`` was raised inside a function of the
-    submission whose own check failed earlier in this grading (its frame is in the
-    traceback: proven, not assumed); else None."""
-    failed = {r.id for r in earlier if r.status != "passed"}
-    for function, owner in exercise.helper_checks:
-        if owner != check.id and owner in failed and raised_through(error, function):
-            return function, owner
-    return None
-
-
 def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
               options: dict[str, Any], earlier: Sequence[CheckResult] = ()) -> CheckResult:
     """Run one check; whatever the submission does, a CheckResult comes back.
@@ -50,7 +38,8 @@ def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
     A submission error raised inside a function whose check already failed (``earlier``
     results) makes the check ``blocked`` by that check: nothing of its own was seen.
     """
-    ctx = Context(runner=runner, seed=seed, check=check, exercise=exercise, options=options)
+    ctx = Context(runner=runner, seed=seed, check=check, exercise=exercise, options=options,
+                  failed_checks=frozenset(r.id for r in earlier if r.status != "passed"))
     started = time.perf_counter()
     status = None
     try:
@@ -58,7 +47,7 @@ def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
         if not isinstance(outcome, Outcome):
             raise TypeError(f"check {check.id} returned {type(outcome).__name__}")
     except SubmissionError as error:
-        blocker = _blocking_check(error, check, exercise, earlier)
+        blocker = ctx.blocking_check(error)
         if blocker is None:
             outcome = Outcome.failed(error.message)
             status = error.status

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from checkers.engine.errors import NotImplementedInSubmission, SubmissionRaised
+from checkers.engine.errors import NotImplementedInSubmission, SubmissionError, SubmissionRaised
 
 if TYPE_CHECKING:
     from checkers.sandbox.runner import Runner
@@ -181,6 +181,7 @@ def raised_through(error: Exception, helper: str, called: str | None = None) -> 
     a crash, a missing function or a wrong type never does."""
     if not isinstance(error, SubmissionRaised | NotImplementedInSubmission):
         return False
+    called = called or getattr(error, "called", None)  # set by Context's calls
     frames = list(error.frames)
     below = frames.index(called) + 1 if called in frames else 1
     return helper != called and helper in frames[below:]
@@ -201,13 +202,29 @@ class Context:
     check: Check
     exercise: Exercise
     options: dict[str, Any] = field(default_factory=dict)
+    # The checks that failed before this one in the same grading (see blocking_check).
+    failed_checks: frozenset[str] = frozenset()
+
+    def blocking_check(self, error: Exception) -> tuple[str, str] | None:
+        """``(function, check id)`` when ``error`` was raised inside a function of the
+        submission (``Exercise.helper_checks``) whose own check failed earlier in this
+        grading: its frame is in the traceback (proven, not assumed). Else None."""
+        for function, owner in self.exercise.helper_checks:
+            if owner != self.check.id and owner in self.failed_checks \
+                    and raised_through(error, function):
+                return function, owner
+        return None
 
     def call(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Call ``func`` of the submission with plain-data arguments; returns plain data.
 
         Raises :class:`SubmissionError` (or a subclass) when the call fails in any way.
         """
-        return self.runner.call(func, args, kwargs, timeout=self._time_limit(timeout))
+        try:
+            return self.runner.call(func, args, kwargs, timeout=self._time_limit(timeout))
+        except SubmissionError as error:
+            error.called = func  # what raised_through looks below
+            raise
 
     def call_with_rngs(
         self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any
@@ -216,7 +233,12 @@ class Context:
 
         This lets a check verify that the submission drew its randomness from ``rng``.
         """
-        return self.runner.call_with_rngs(func, args, kwargs, timeout=self._time_limit(timeout))
+        try:
+            return self.runner.call_with_rngs(func, args, kwargs,
+                                              timeout=self._time_limit(timeout))
+        except SubmissionError as error:
+            error.called = func
+            raise
 
     def call_many(self, func: str, calls: Iterable[tuple], *,
                   timeout: float | None = None) -> Iterator[Any]:
@@ -238,6 +260,7 @@ class Context:
             values, error = batch(func, chunk, timeout=self._time_limit(timeout))
             yield from values
             if error is not None:
+                error.called = func
                 raise error
 
     def _time_limit(self, timeout: float | None) -> float:
