@@ -585,10 +585,13 @@ def _generation_outcome(ctx: Context, function: str, judge: Callable[[], Outcome
     text_to_ids / ids_to_text, on what does not go through them (``without_codec``).
     ``sampled`` names the parts of the contract that the sampler decides.
     """
-    broken = _broken_helpers(ctx)
+    broken: dict[str, str] | None = None
     try:
         outcome = judge()
-        if outcome.fraction >= 1.0 or not broken:
+        if outcome.fraction >= 1.0:
+            return outcome
+        broken = _broken_helpers(ctx)
+        if not broken:
             return outcome
         if "text_to_ids" in broken:
             return without_codec().excusing(
@@ -599,6 +602,7 @@ def _generation_outcome(ctx: Context, function: str, judge: Callable[[], Outcome
                 [(f"{sampled} as the contract defines them", "textgen.sampling")])
         return outcome
     except SubmissionError as error:
+        broken = _broken_helpers(ctx) if broken is None else broken
         for helper, check in broken.items():
             if raised_through(error, helper, function):
                 return Outcome.blocked(check, f"{function} raised inside {helper}, which "
