@@ -11,9 +11,9 @@ language, terse notes, padding in batches):
   probabilities within :data:`EMBEDDING_TOLERANCE`, :data:`LOGIT_TOLERANCE` and
   :data:`PROBABILITY_TOLERANCE` (largest absolute differences measured by
   ``python bench/qa/compare_engines.py vectors --answers 30``: embeddings 2.3e-7 over 1,624
-  texts, smallest cosine 0.99999982; logits 1.9e-5 over the 502 pairs the judge read,
-  logits of up to about 10 in size; probabilities 4.3e-6: float32 rounding, accumulated
-  over six layers in another order; the tolerances leave a margin of about 4);
+  texts, smallest cosine 0.99999982; logits 1.9e-5 over the 502 pairs the judge read;
+  probabilities 4.3e-6: float32 rounding, accumulated over six layers in another order;
+  the tolerances leave a margin of about 4);
 - the qa reports of both engines, rounded to 4 decimals (``bench/qa/compare_engines.py
   reports`` does it for every answers file of the labelled splits);
 - grading a qa answers file with torch made unimportable.
