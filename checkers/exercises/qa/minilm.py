@@ -168,9 +168,13 @@ class MiniLM:
 
     @contextmanager
     def inference(self, threads: int) -> Iterator[None]:
-        """Run the block with ``threads`` BLAS threads (no gradients exist on numpy)."""
-        from threadpoolctl import threadpool_limits
-
+        """Run the block with ``threads`` BLAS threads (no gradients exist on numpy); with
+        BLAS's own default where ``threadpoolctl`` is missing."""
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            yield
+            return
         with threadpool_limits(limits=threads, user_api="blas"):
             yield
 
