@@ -418,6 +418,31 @@ def _raised_in_broken_helper(ctx: Context, error: SubmissionError, called: str,
             broken[helper] = check
         if helper in broken:
             return check
+    return _explained_by_bad_output(ctx, error, called, broken)
+
+
+def _explained_by_bad_output(ctx: Context, error: SubmissionError, called: str,
+                             broken: dict[str, str]) -> str | None:
+    """The check of a broken generator whose output ``error`` comes from: ``called``
+    raised inside string_to_ids, and string_to_ids raises the same exception when given,
+    directly, what that generator returns (e.g. None from a function that forgot its
+    return). Proven by that call, never assumed; else None."""
+    if not isinstance(error, SubmissionRaised) or not raised_through(error, "string_to_ids",
+                                                                      called):
+        return None
+    for helper in ("generate_corrupted_string", "generate_string"):
+        if helper not in broken:
+            continue
+        try:
+            value = ctx.call(helper, oracle.embedded_grammar(), np.random.default_rng(0))
+            if isinstance(value, str):
+                continue
+            ctx.call("string_to_ids", value)
+        except SubmissionRaised as direct:
+            if direct.exception_types[:1] == error.exception_types[:1]:
+                return broken[helper]
+        except SubmissionError:
+            continue
     return None
 
 
