@@ -252,12 +252,7 @@ def _in_namespaces(libc: ctypes.CDLL, work: Path, hide: list[Path], quota_bytes:
             for needed in _essential_paths():
                 _open_the_way(libc, needed)
         # In the allow-list view, only what is there matters (the data folder is not).
-        if all(_readable_by_others(p) for p in _essential_paths() if p.exists()):
-            for item in [home, work, *work.rglob("*")]:
-                os.chown(item, sandbox_uid, sandbox_uid)
-            os.setgroups([])
-            os.setgid(sandbox_uid)
-            os.setuid(sandbox_uid)
+        if _drop_to(sandbox_uid, [home, work, *work.rglob("*")]):
             who = f"an unprivileged user of its own (uid {sandbox_uid})"
             layers.append("own uid")
         elif _drop_capabilities(libc):
