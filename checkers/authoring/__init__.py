@@ -23,6 +23,7 @@ from checkers.authoring.properties import Violation, run_property
 from checkers.authoring.thresholds import ThresholdsError, load_thresholds
 from checkers.engine.errors import (
     CallTimeout,
+    CheckFailed,
     GraderSetupError,
     NotImplementedInSubmission,
     SubmissionError,
@@ -42,6 +43,7 @@ from checkers.engine.model import (
 __all__ = [
     "CallTimeout",
     "Check",
+    "CheckFailed",
     "Excuses",
     "Context",
     "Exercise",

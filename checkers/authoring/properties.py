@@ -2,7 +2,7 @@
 
 :func:`run_property` runs a test over examples drawn from a strategy, seeded from the
 grading seed and the check id, with no example database, and returns an
-:class:`checkers.core.Outcome`. A test signals a violated property by raising
+:class:`checkers.engine.model.Outcome`. A test signals a violated property by raising
 :class:`Violation` with a sentence for the student; Hypothesis then shrinks the example and
 the feedback shows the smallest one. An exception raised by the submission for some input
 is a counterexample too; a time-out, a crashed worker or ``NotImplementedError`` stops the
@@ -11,7 +11,7 @@ property at once (no shrinking over a dead or hung worker).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
@@ -20,6 +20,7 @@ from hypothesis.errors import Flaky, FlakyFailure
 
 from checkers.engine.errors import (
     CallTimeout,
+    CheckFailed,
     NotImplementedInSubmission,
     SubmissionError,
     WorkerDied,
@@ -27,8 +28,13 @@ from checkers.engine.errors import (
 from checkers.engine.model import Context, Outcome
 
 
-class Violation(AssertionError):
-    """A property does not hold for the current example; the message is for the student."""
+class Violation(CheckFailed):
+    """A property does not hold for the current example; the message is for the student.
+
+    Inside :func:`run_property` it marks the example as a counterexample (shrunk by
+    Hypothesis); raised anywhere else in a check, it fails the check (a
+    :class:`CheckFailed`).
+    """
 
 
 class _Abort(Exception):
@@ -46,10 +52,13 @@ def run_property(
     max_examples: int = 100,
     describe: Callable[[Any], str] = repr,
     explicit: list[Any] | None = None,
+    edges: Sequence[Any] = (),
 ) -> Outcome:
     """Run ``test`` on examples of ``strategy``; full marks when no example violates it.
 
-    ``explicit`` examples are always tried first (edge cases worth naming).
+    ``explicit`` examples are always tried first (edge cases worth naming). ``edges`` are
+    tried one by one only once the generated examples held, so that a named edge case
+    never hides a smaller, shrunk counterexample.
     """
     fatal: list[SubmissionError] = []
     failures: list[tuple[Any, str]] = []
@@ -102,15 +111,35 @@ def run_property(
     except BaseException as error:  # an ExceptionGroup from Hypothesis, for instance
         if not failures and not fatal:
             raise error
+    _raise_fatal(fatal)
+    if not failures:
+        _try_edges(edges, attempt, fatal)
+    if failures:
+        example, message = failures[-1]
+        return Outcome.failed(message, counterexample=describe(example))
+    return _unfailed(len(observed), blocked)
+
+
+def _try_edges(edges: Sequence[Any], attempt: Callable[[Any], None],
+               fatal: list[SubmissionError]) -> None:
+    """Try the named edge cases in order, stopping at the first that fails (``attempt``
+    records it); a fatal submission error is raised as the property runner raises it."""
+    for edge in edges:
+        try:
+            attempt(edge)
+        except Violation:
+            return
+        except _Abort:
+            _raise_fatal(fatal)
+
+
+def _raise_fatal(fatal: list[SubmissionError]) -> None:
+    """Raise (a fresh copy of) the first fatal submission error, if there was one."""
     if fatal:
         error = fatal[0]
         again = type(error)(error.message, details=error.details, frames=error.frames)
         again.called = getattr(error, "called", None)
         raise again
-    if failures:
-        example, message = failures[-1]
-        return Outcome.failed(message, counterexample=describe(example))
-    return _unfailed(len(observed), blocked)
 
 
 def _unfailed(observed: int, blocked: list[tuple[str, str]]) -> Outcome:

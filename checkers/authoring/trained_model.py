@@ -266,9 +266,9 @@ def trained_model_outcome(
         except Violation as violation:
             return Outcome.failed(f"{probe.label}: {violation} (see the accuracy checks)")
     if _in_process(ctx):  # a notebook's self-check: no worker to examine the files in
-        return Outcome.passed(
-            "not judged in the self-check (it runs in your notebook's process): `seqgrade "
-            "check` loads your model files in the sandbox and re-initialises their weights")
+        return Outcome.judged_by_check_only(
+            "the self-check runs in your notebook's process; `seqgrade check` loads your "
+            "model files in the sandbox and re-initialises their weights")
     try:
         files = model_files(ctx)
     except (SubmissionError, Violation) as error:

@@ -20,7 +20,8 @@ from checkers.batch.gradebook import Row
 from checkers.engine.report import CheckResult
 
 COLORS = {"passed": "#2e7d32", "failed": "#ef6c00", "error": "#b71c1c", "timeout": "#f9a825",
-          "blocked": "#6a1b9a"}
+          "blocked": "#6a1b9a", "missing": "#b71c1c", "not_implemented": "#b71c1c",
+          "skipped": "#1565c0"}
 SERIES_COLOR = "#3366cc"
 THRESHOLD_COLOR = "#d81b60"
 _SERIES = re.compile(r"^(?P<family>[A-Za-z_][\w]*)\[(?P<label>[^\]]+)\]$")

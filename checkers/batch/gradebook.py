@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from checkers.engine.report import Report
+from checkers.engine.report import INCOMPLETE_STATUSES, Report
 
 SCHEMA_VERSION = "1"
 STATUSES = ("graded", "incomplete", "missing", "grader_error")
@@ -181,7 +181,7 @@ def row_status(report: Report, missing: bool = False) -> str:
     """The gradebook status of a report (see the module docstring)."""
     if missing:
         return "missing"
-    if any(c.status in ("error", "timeout") for c in report.checks):
+    if any(c.status in INCOMPLETE_STATUSES for c in report.checks):
         return "incomplete"
     return "graded"
 

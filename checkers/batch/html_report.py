@@ -20,7 +20,8 @@ from checkers.batch.exports import check_columns
 from checkers.batch.gradebook import Row
 
 COLORS = {"passed": "#2e7d32", "failed": "#ef6c00", "error": "#b71c1c", "timeout": "#f9a825",
-          "blocked": "#6a1b9a"}
+          "blocked": "#6a1b9a", "missing": "#b71c1c", "not_implemented": "#b71c1c",
+          "skipped": "#1565c0"}
 BAR_COLOR = "#3366cc"
 FAILURE_COLOR = "#8e24aa"
 _DIGITS = re.compile(r"\d+(\.\d+)?")

@@ -1,6 +1,11 @@
 """Every error class of the grader, in one place (pytest's ``outcomes``, Hypothesis' ``errors``).
 
-Two families:
+Three families:
+
+- :class:`CheckFailed`: a check's own verdict that the submission is wrong, raised
+  anywhere inside a check (pytest's ``fail.Exception``); the engine turns it into a failed
+  check with its message. ``checkers.authoring.Violation`` (a property that does not hold
+  for one example) is one.
 
 - :class:`SubmissionError` and its subclasses: something the submission did (raised,
   timed out, crashed, returned the wrong type). Defined by the sandbox, which raises them,
@@ -29,6 +34,7 @@ from checkers.sandbox.errors import (
 __all__ = [
     "BrokenInstallation",
     "CallTimeout",
+    "CheckFailed",
     "ConfigError",
     "GraderEnvironmentError",
     "GraderError",
@@ -44,6 +50,24 @@ __all__ = [
     "WrongFileType",
     "WrongType",
 ]
+
+
+class CheckFailed(AssertionError):
+    """The submission is wrong, as a check found: raise it anywhere inside a check.
+
+    The engine catches it and reports the check as failed with this message (written for
+    the student), ``counterexample`` and ``metrics``; no ``try``/``except`` in the check.
+    """
+
+    def __init__(self, message: str = "", *, counterexample: str | None = None,
+                 **metrics: float) -> None:
+        super().__init__(message)
+        self.message = message
+        self.counterexample = counterexample
+        self.metrics = metrics
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class GraderSetupError(GraderError, RuntimeError):

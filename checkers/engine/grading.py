@@ -5,15 +5,21 @@ from __future__ import annotations
 import dataclasses
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from checkers.engine.errors import GraderEnvironmentError, GraderSetupError, SubmissionError
+from checkers.engine.errors import (
+    CheckFailed,
+    GraderEnvironmentError,
+    GraderSetupError,
+    SubmissionError,
+)
 from checkers.engine.model import Check, Context, Exercise, Outcome
+from checkers.engine.options import GradingOptions
 from checkers.engine.registry import get_exercise, plugin_folders
-from checkers.engine.report import CheckResult, Report
+from checkers.engine.report import CheckResult, Report, Status
 from checkers.sandbox.levels import require_isolation
 from checkers.sandbox.runner import Limits, Runner, SandboxRunner
 from checkers.sandbox.submission import SubmissionNotFound, find_submission
@@ -32,47 +38,25 @@ def grader_version() -> str:
 
 
 def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
-              options: dict[str, Any], earlier: Sequence[CheckResult] = ()) -> CheckResult:
+              options: GradingOptions, earlier: Sequence[CheckResult] = ()) -> CheckResult:
     """Run one check; whatever the submission does, a CheckResult comes back.
 
     A submission error raised inside a function whose check already failed (``earlier``
     results) makes the check ``blocked`` by that check: nothing of its own was seen.
     """
     ctx = Context(runner=runner, seed=seed, check=check, exercise=exercise, options=options,
-                  failed_checks=frozenset(r.id for r in earlier if r.status != "passed"))
+                  failed_checks=frozenset(r.id for r in earlier if r.status != Status.PASSED))
     started = time.perf_counter()
-    status = None
-    try:
-        outcome = check.run(ctx)
-        if not isinstance(outcome, Outcome):
-            raise TypeError(f"check {check.id} returned {type(outcome).__name__}")
-    except SubmissionError as error:
-        blocker = ctx.blocking_check(error)
-        if blocker is None:
-            outcome = Outcome.failed(error.message)
-            status = error.status
-        else:
-            outcome = Outcome.blocked(blocker[1], f"this check's call raised inside "
-                                      f"{blocker[0]}, which {blocker[1]} finds wrong:\n"
-                                      f"{error.message}")
-    except GraderSetupError as error:
-        outcome = Outcome.failed(f"the grader could not run this check: {error}")
-        status = "error"
-    except GraderEnvironmentError:
-        raise  # the machine cannot grade: no check result, no deduction
-    except Exception:  # a bug in the grader: say so, keep grading the other checks
-        outcome = Outcome.failed(
-            "internal grader error (not your fault; please report it):\n"
-            + traceback.format_exc(limit=4)
-        )
-        status = "error"
+    outcome, status = _outcome_of(check, ctx)
     fraction = min(1.0, max(0.0, float(outcome.fraction)))
     if outcome.blocked_by is not None:
-        status, fraction = "blocked", 0.0
+        status, fraction = Status.BLOCKED, 0.0
+    elif outcome.skipped:
+        status, fraction = Status.SKIPPED, 0.0
     elif status is None:
-        status = "passed" if fraction >= 1.0 else "failed"
-    elif status == "failed" and fraction >= 1.0:
-        status = "passed"
+        status = Status.PASSED if fraction >= 1.0 else Status.FAILED
+    elif status == Status.FAILED and fraction >= 1.0:
+        status = Status.PASSED
     return CheckResult(
         id=check.id,
         name=check.name,
@@ -87,13 +71,44 @@ def run_check(check: Check, exercise: Exercise, runner: Runner, seed: int,
     )
 
 
+def _outcome_of(check: Check, ctx: Context) -> tuple[Outcome, Status | None]:
+    """The check's outcome, and the status an error imposes (None: from the fraction).
+
+    The failure protocol: a :class:`CheckFailed` raised anywhere in the check is its
+    verdict; a :class:`SubmissionError` is the submission's failure (``blocked`` when it
+    was raised inside a function whose own check failed); a grader's error is never the
+    student's deduction.
+    """
+    try:
+        outcome = check.run(ctx)
+        if not isinstance(outcome, Outcome):
+            raise TypeError(f"check {check.id} returned {type(outcome).__name__}")
+        return outcome, None
+    except CheckFailed as failure:
+        return Outcome.failed(failure.message, failure.counterexample,
+                              **failure.metrics), None
+    except SubmissionError as error:
+        blocker = ctx.blocking_check(error)
+        if blocker is None:
+            return Outcome.failed(error.message), Status(error.status)
+        return Outcome.blocked(blocker[1], f"this check's call raised inside {blocker[0]}, "
+                               f"which {blocker[1]} finds wrong:\n{error.message}"), None
+    except GraderSetupError as error:
+        return Outcome.failed(f"the grader could not run this check: {error}"), Status.ERROR
+    except GraderEnvironmentError:
+        raise  # the machine cannot grade: no check result, no deduction
+    except Exception:  # a bug in the grader: say so, keep grading the other checks
+        return Outcome.failed("internal grader error (not your fault; please report it):\n"
+                              + traceback.format_exc(limit=4)), Status.ERROR
+
+
 def grade_with_runner(
     exercise: Exercise,
     runner: Runner,
     *,
     submission_label: str,
     seed: int = 0,
-    options: dict[str, Any] | None = None,
+    options: GradingOptions | Mapping[str, Any] | None = None,
     checks: Sequence[str] | None = None,
     notes: list[str] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
@@ -103,20 +118,24 @@ def grade_with_runner(
 
     ``time_budget`` (seconds of wall clock for the whole submission): calls are cut at
     what is left of it, and once it is spent the remaining checks are not run (0 points,
-    status ``timeout``, a message saying so).
+    status ``timeout``, a message saying so). ``Exercise.prepare`` runs at the start of the
+    first check that runs.
     """
     started = time.perf_counter()
-    options = dict(options or {})
+    options = GradingOptions.of(options).for_exercise(exercise.options, exercise.name)
     if time_budget is not None:
         # Context caps every call at what is left (see Context._time_limit).
-        options["deadline"] = time.monotonic() + time_budget
-    results = []
+        options = options.replace(deadline=time.monotonic() + time_budget)
+    results: list[CheckResult] = []
+    prepare = exercise.prepare
     for check in exercise.checks:
         if checks is not None and check.id not in checks:
             continue
-        if time_budget is not None and time.monotonic() >= options["deadline"]:
-            result = _not_run(check, time_budget)
+        if options.deadline is not None and time.monotonic() >= options.deadline:
+            result = _not_run(check, time_budget or 0.0)
         else:
+            if prepare is not None:
+                check, prepare = _preparing(check, prepare), None
             result = run_check(check, exercise, runner, seed, options, results)
         fatal = getattr(runner, "fatal", None)
         if fatal is not None:  # raised inside the check, and perhaps caught there
@@ -139,10 +158,19 @@ def grade_with_runner(
     )
 
 
+def _preparing(check: Check, prepare: Callable[[Context], None]) -> Check:
+    """``check`` that first runs the exercise's ``prepare`` with its own context."""
+    def run(ctx: Context) -> Outcome:
+        prepare(ctx)
+        return check.run(ctx)
+
+    return dataclasses.replace(check, run=run)
+
+
 def _not_run(check: Check, time_budget: float) -> CheckResult:
     return CheckResult(
         id=check.id, name=check.name, score=0.0, max_score=float(check.points),
-        status="timeout",
+        status=Status.TIMEOUT,
         feedback=(f"not run: the time budget of your submission ({time_budget:g} s for all "
                   "checks) was spent before this check; make the slow functions faster"),
     )
@@ -167,7 +195,7 @@ def _failed_everywhere(exercise: Exercise, label: str, seed: int, message: str,
                        checks: Sequence[str] | None) -> Report:
     results = [
         CheckResult(id=c.id, name=c.name, score=0.0, max_score=float(c.points),
-                    status="error", feedback=message)
+                    status=Status.ERROR, feedback=message)
         for c in exercise.checks
         if checks is None or c.id in checks
     ]
@@ -194,27 +222,18 @@ def grade(
     path: Path,
     *,
     seed: int = 0,
-    options: dict[str, Any] | None = None,
+    options: GradingOptions | Mapping[str, Any] | None = None,
     limits: Limits | None = None,
     checks: Sequence[str] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
 ) -> Report:
     """Grade the submission at ``path`` for ``exercise_name`` in a sandbox.
 
-    ``options["config_path"]`` names an instructor's TOML file (points and limits per
+    ``options.config_path`` names an instructor's TOML file (points, limits and options per
     exercise, see :mod:`checkers.engine.config`).
     """
-    exercise = get_exercise(exercise_name)
-    options = dict(options or {})
-    limits = limits or Limits()
-    if options.get("config_path"):
-        from checkers.engine.config import load_config
-
-        overrides = load_config(Path(options["config_path"])).get(exercise.name)
-        if overrides is not None:
-            exercise = overrides.apply_points(exercise)
-            limits, exercise = overrides.apply_limits(limits, exercise)
-            options.update(overrides.options)
+    exercise, options, limits = _configured(get_exercise(exercise_name),
+                                            GradingOptions.of(options), limits or Limits())
     path = Path(path)
     label = str(path)
     if exercise.grades == "text":
@@ -223,17 +242,17 @@ def grade(
         submission = find_submission(path, exercise.name)
     except SubmissionNotFound as error:
         return _failed_everywhere(exercise, label, seed, str(error), checks)
-    env = {str(k): str(v) for k, v in (options.get("worker_env") or {}).items()}
-    if options.get("data_dir"):
-        env["SEQGRADE_DATA_DIR"] = str(options["data_dir"])
+    env = dict(options.worker_env)
+    if options.data_dir:
+        env["SEQGRADE_DATA_DIR"] = str(options.data_dir)
     if limits.time_budget is not None:
         limits = dataclasses.replace(
-            limits, time_budget=limits.time_budget * float(options.get("timeout_scale", 1.0)))
-    required = bool(options.get("official")) and not options.get("allow_unisolated")
+            limits, time_budget=limits.time_budget * options.timeout_scale)
+    required = options.official and not options.allow_unisolated
     if required and limits.isolate:
         require_isolation(env)
     runner = SandboxRunner(submission, limits=limits, env=env,
-                           data_paths=declared_data(exercise, options.get("data_dir")),
+                           data_paths=declared_data(exercise, options.data_dir),
                            extra_hidden=plugin_folders(), preload=exercise.worker_imports,
                            require_isolation=required)
     try:
@@ -244,20 +263,33 @@ def grade(
         )
     finally:
         runner.close()
-    if report.isolation == "none" and options.get("allow_unisolated"):
+    if report.isolation == "none" and options.allow_unisolated:
         report.notes.insert(0, UNISOLATED_NOTE)
     return report
 
 
+def _configured(exercise: Exercise, options: GradingOptions,
+                limits: Limits) -> tuple[Exercise, GradingOptions, Limits]:
+    """The exercise, options and limits with the course file's section applied (points,
+    limits, ``heldout`` and the exercise's own options), when ``options`` names one."""
+    if options.config_path:
+        from checkers.engine.config import load_config
+
+        overrides = load_config(Path(options.config_path)).get(exercise.name)
+        if overrides is not None:
+            exercise = overrides.apply_points(exercise)
+            limits, exercise = overrides.apply_limits(limits, exercise)
+            options = GradingOptions.of({**options.to_dict(), **overrides.options})
+    return exercise, options.for_exercise(exercise.options, exercise.name), limits
+
+
 def _grade_text(exercise: Exercise, path: Path, label: str, seed: int,
-                options: dict[str, Any], checks: Sequence[str] | None,
+                options: GradingOptions, checks: Sequence[str] | None,
                 on_check: Callable[[CheckResult], None] | None) -> Report:
     assert exercise.read_text is not None  # Exercise.__post_init__ guarantees it
     try:
-        options["answers"] = exercise.read_text(path)
-        options["answers_error"] = None
+        options = options.replace(answers=exercise.read_text(path), answers_error=None)
     except ValueError as error:
-        options["answers"] = {}
-        options["answers_error"] = str(error)
+        options = options.replace(answers={}, answers_error=str(error))
     return grade_with_runner(exercise, _TextRunner(), submission_label=label, seed=seed,
                              options=options, checks=checks, on_check=on_check)

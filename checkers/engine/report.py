@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-# passed: full points · failed: the submission is wrong · error: it raised, crashed or
-# could not be read (or the grader could not run the check) · timeout: too slow, or the
-# time budget was spent · blocked: nothing of the check's function could be observed
-# because the function of another check (``blocked_by``) fails: 0 points, fix that first.
-STATUSES = ("passed", "failed", "error", "timeout", "blocked")
+
+class Status(StrEnum):
+    """How a check ended. A ``str``: it compares equal to, and serialises as, its value."""
+
+    PASSED = "passed"  # full points
+    FAILED = "failed"  # the submission is wrong (partial credit possible)
+    ERROR = "error"  # it raised or crashed, or the grader could not run the check
+    TIMEOUT = "timeout"  # too slow, or the time budget was spent
+    # Nothing of the check's function could be observed because the function of another
+    # check (``blocked_by``) fails: 0 points, fix that one first.
+    BLOCKED = "blocked"
+    MISSING = "missing"  # the submission defines no function of the name the check calls
+    NOT_IMPLEMENTED = "not_implemented"  # the function still raises NotImplementedError
+    # Judged by ``seqgrade check`` only (the notebook self-check cannot judge it): 0 points
+    # here, never shown as passed.
+    SKIPPED = "skipped"
+
+
+STATUSES = tuple(status.value for status in Status)
+# Statuses that mean the grade is incomplete through no verdict on the work (a crash, a
+# time-out): the gradebook marks such a grade for another look.
+INCOMPLETE_STATUSES = frozenset({Status.ERROR, Status.TIMEOUT})
 
 
 @dataclass
@@ -21,13 +39,16 @@ class CheckResult:
     name: str
     score: float
     max_score: float
-    status: str
+    status: Status
     feedback: str
     counterexample: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     duration_s: float = 0.0
     # For status ``blocked``: the id of the check to fix first.
     blocked_by: str | None = None
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)  # a report read back from JSON holds strings
 
 
 @dataclass
@@ -99,7 +120,8 @@ def render_text(report: Report, console: Any = None) -> None:
     table.add_column("status", no_wrap=True)
     table.add_column("feedback", ratio=1)
     styles = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow",
-              "blocked": "magenta"}
+              "blocked": "magenta", "missing": "red", "not_implemented": "red",
+              "skipped": "cyan"}
     for check in report.checks:
         review = " · needs review" if check.metrics.get("needs_review") else ""
         table.add_row(

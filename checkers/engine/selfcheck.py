@@ -20,6 +20,7 @@ from typing import Any
 
 from checkers.engine.errors import (
     CallTimeout,
+    MissingFunction,
     NotImplementedInSubmission,
     SubmissionError,
     SubmissionRaised,
@@ -29,7 +30,7 @@ from checkers.engine.errors import (
 from checkers.engine.hints import Hint, hint_for
 from checkers.engine.model import Exercise
 from checkers.engine.registry import get_exercise
-from checkers.engine.report import CheckResult, Report
+from checkers.engine.report import CheckResult, Report, Status
 from checkers.sandbox.notebook import SKIPPED_NAMES, skipped_only_names
 
 # check id -> the failure kind of its last self-check in this process.
@@ -41,42 +42,44 @@ _KIND_LABELS = {"not_implemented": "not implemented yet", "missing": "function n
                 "timeout": "too slow", "failed": "wrong result", "error": "could not run"}
 
 _STATUS_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e",
-                   "timeout": "#9a6700", "blocked": "#8250df"}
+                   "timeout": "#9a6700", "blocked": "#8250df", "missing": "#cf222e",
+                   "not_implemented": "#cf222e", "skipped": "#0969da"}
 
 
 def _error_kind(error: SubmissionError) -> str:
     if isinstance(error, NotImplementedInSubmission):
         return "not_implemented"
+    if isinstance(error, MissingFunction):
+        return "missing"
     if isinstance(error, CallTimeout):
         return "timeout"
     if isinstance(error, WrongType):
         return "wrong_type"
     if isinstance(error, SubmissionRaised):
         return "raised"
-    if "has no function" in error.message:
-        return "missing"
     return "error"
+
+
+# Statuses that are failure kinds of their own (checkers.engine.hints.KINDS), or no failure.
+_KIND_OF_STATUS = {Status.PASSED: "passed", Status.BLOCKED: "blocked",
+                   Status.SKIPPED: "passed", Status.MISSING: "missing",
+                   Status.NOT_IMPLEMENTED: "not_implemented", Status.TIMEOUT: "timeout"}
 
 
 def failure_kind(result: CheckResult, errors: Iterable[tuple[str, str]] = ()) -> str:
     """How a check failed: ``passed``, or one of :data:`checkers.engine.hints.KINDS`.
 
-    ``errors`` are the (kind, message) of the submission errors seen during the check; the
-    one whose message became the feedback is the reason. Without them (a sandboxed run),
-    the feedback's wording decides.
+    The status says it where it can (missing, not implemented, time-out, blocked); else
+    ``errors``, the (kind, message) of the submission errors seen during the check, name
+    the kind of the one whose message became the feedback. A check judged elsewhere
+    (``skipped``) has nothing to hint at.
     """
-    if result.status in ("passed", "blocked"):
-        return result.status
+    if result.status in _KIND_OF_STATUS:
+        return _KIND_OF_STATUS[result.status]
     for kind, message in reversed(list(errors)):
         if message == result.feedback:
             return kind
-    if "is not implemented yet" in result.feedback:
-        return "not_implemented"
-    if "has no function" in result.feedback:
-        return "missing"
-    if result.status == "timeout":
-        return "timeout"
-    return "failed" if result.status == "failed" else "error"
+    return "failed" if result.status == Status.FAILED else "error"
 
 
 class _RecordingRunner:
@@ -152,7 +155,8 @@ class SelfCheck(_Displayable):
                 "passed>")
 
     def _failed(self) -> list[CheckResult]:
-        return [c for c in self.report.checks if c.status != "passed"]
+        return [c for c in self.report.checks
+                if c.status not in (Status.PASSED, Status.SKIPPED)]
 
     def __str__(self) -> str:
         lines = [f"seqgrade self-check · {self.report.exercise} · "
@@ -180,7 +184,7 @@ class SelfCheck(_Displayable):
             if check.counterexample and check.status != "passed":
                 feedback += ("<br><b>smallest failing input:</b> <code>"
                              f"{html.escape(check.counterexample)}</code>")
-            if check.status != "passed":
+            if check.status not in (Status.PASSED, Status.SKIPPED):
                 feedback += (f'<br><i>hint: <code>checkers.hint("{html.escape(check.id)}")'
                              "</code></i>")
             rows.append(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 class SubmissionError(Exception):
-    """A call into the submission failed; ``status`` is ``error``, ``timeout`` or ``failed``.
+    """A call into the submission failed; ``status`` (a value of
+    ``checkers.engine.report.Status``) is the check's status when the error ends it.
 
     The message is written for the student and ends up as the check's feedback.
     """
@@ -38,9 +39,13 @@ class WorkerDied(SubmissionError):
 class MissingFunction(SubmissionError):
     """The submission defines no function of the name a check calls."""
 
+    status = "missing"
+
 
 class NotImplementedInSubmission(SubmissionError):
     """The submission still raises ``NotImplementedError`` for a function a check needs."""
+
+    status = "not_implemented"
 
 
 class WrongType(SubmissionError):

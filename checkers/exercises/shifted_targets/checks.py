@@ -18,15 +18,11 @@ import numpy as np
 from hypothesis import strategies as st
 
 from checkers.authoring import (
-    CallTimeout,
     Check,
     Context,
     Exercise,
-    NotImplementedInSubmission,
     Outcome,
-    SubmissionError,
     Violation,
-    WorkerDied,
     expect_array,
     expect_bool,
     expect_tuple,
@@ -145,26 +141,6 @@ def _rows(array: np.ndarray, i: int, index: dict[str, int]) -> list[str]:
     return oracle.decode_rows(array[i], index)
 
 
-def _property_then_edges(
-    ctx: Context, strategy: st.SearchStrategy, test, edges: Sequence, describe
-) -> Outcome:
-    """Run the property on generated examples (shrunk counterexamples), then, only if it
-    held there, on a few named edge cases (so that a failure shows the smallest input)."""
-    outcome = run_property(ctx, strategy, test, max_examples=60, describe=describe)
-    if outcome.fraction < 1.0:
-        return outcome
-    for edge in edges:
-        try:
-            test(edge)
-        except Violation as violation:
-            return Outcome.failed(str(violation), counterexample=describe(edge))
-        except (CallTimeout, WorkerDied, NotImplementedInSubmission):
-            raise
-        except SubmissionError as error:  # e.g. the submission raised for this input
-            return Outcome.failed(error.message, counterexample=describe(edge))
-    return outcome
-
-
 # ----------------------------------------------------------------------------- encoding
 
 
@@ -219,9 +195,8 @@ def _check_encoding_case(ctx: Context, case: Case) -> None:
 
 
 def _check_encoding(ctx: Context) -> Outcome:
-    outcome = _property_then_edges(
-        ctx, cases(), lambda case: _check_encoding_case(ctx, case), EXPLICIT_CASES, Case.call_text
-    )
+    outcome = run_property(ctx, cases(), lambda case: _check_encoding_case(ctx, case),
+                           max_examples=60, describe=Case.call_text, edges=EXPLICIT_CASES)
     if outcome.fraction >= 1.0:
         return Outcome.passed("shapes, float32, one-hot rows and space padding are right")
     return outcome
@@ -284,9 +259,8 @@ def _check_alignment_case(ctx: Context, case: Case) -> None:
 
 
 def _check_alignment(ctx: Context) -> Outcome:
-    outcome = _property_then_edges(
-        ctx, cases(), lambda case: _check_alignment_case(ctx, case), EXPLICIT_CASES, Case.call_text
-    )
+    outcome = run_property(ctx, cases(), lambda case: _check_alignment_case(ctx, case),
+                           max_examples=60, describe=Case.call_text, edges=EXPLICIT_CASES)
     if outcome.fraction >= 1.0:
         return Outcome.passed(
             "decoder inputs start with '\\t' and the targets are one step ahead on every text"
@@ -375,13 +349,8 @@ def _check_detector(ctx: Context) -> Outcome:
     explicit += [DetectorCase(texts, steps, kind, zero)
                  for texts, steps in ((("\taab\n",), 6), (("\tbbb\n", "\taa\n"), 7))
                  for kind in oracle.KINDS for zero in (False, True)]
-    outcome = _property_then_edges(
-        ctx,
-        detector_cases(),
-        lambda case: _check_detector_case(ctx, case),
-        explicit,
-        DetectorCase.describe,
-    )
+    outcome = run_property(ctx, detector_cases(), lambda case: _check_detector_case(ctx, case),
+                           max_examples=60, describe=DetectorCase.describe, edges=explicit)
     if outcome.fraction >= 1.0:
         return Outcome.passed("right on correct, unshifted, wrong-direction and off-by-two targets")
     return outcome
