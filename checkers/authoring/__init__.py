@@ -35,10 +35,13 @@ from checkers.engine.model import (
     Check,
     Context,
     Exercise,
+    LeaderboardColumn,
     Outcome,
+    ReviewMetrics,
     derive_seed,
     linear_credit,
 )
+from checkers.engine.options import Option
 
 __all__ = [
     "CallTimeout",
@@ -48,8 +51,11 @@ __all__ = [
     "Context",
     "Exercise",
     "GraderSetupError",
+    "LeaderboardColumn",
     "NotImplementedInSubmission",
+    "Option",
     "Outcome",
+    "ReviewMetrics",
     "SubmissionError",
     "SubmissionRaised",
     "ThresholdsError",

@@ -3,11 +3,11 @@
 ```toml
 seed = 1234            # the course's grading seed (used when --seed is not given)
 
-[reber.points]
-"reber.accuracy" = 40
-"reber.long_range" = 10
+[rnn.points]           # an exercise's name, then what to override
+"rnn.accuracy" = 40
+"rnn.long_range" = 10
 
-[reber.limits]
+[rnn.limits]
 memory = "4 GiB"       # address space of the worker
 cpu_seconds = 600      # CPU time over the worker's life
 file_size = "64 MiB"   # largest file the submission may write
@@ -18,9 +18,12 @@ call_timeout = 30      # seconds per call (model-loading checks keep their own, 
 time_budget = 120      # seconds of wall clock for all the checks of one submission
                        # (default 600); when spent, the remaining checks are not run
 
-[textgen]
+[lm]
 heldout = "private.txt"  # a private held-out text (relative to this file), read by the
                          # grader only: the submission's worker never sees it
+
+[lm.options]             # the exercise's own options (Exercise.options): checked
+sample_size = 500        # against their declared names and types
 ```
 
 Every key is known: a section key, a limit or a top-level setting that is not listed here
@@ -39,6 +42,7 @@ from typing import Any
 
 from checkers.engine.errors import ConfigError
 from checkers.engine.model import Exercise
+from checkers.engine.options import GradingOptions
 from checkers.sandbox.runner import Limits
 
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
@@ -48,7 +52,7 @@ _LIMIT_FIELDS = {"memory": "memory_bytes", "cpu_seconds": "cpu_seconds",
                  "open_files": "open_files"}
 _SIZES = {"memory", "file_size", "disk"}
 # The keys of an exercise's section.
-SECTION_KEYS = ("points", "limits", "heldout")
+SECTION_KEYS = ("points", "limits", "heldout", "options")
 
 
 def parse_size(value: Any, where: str) -> int:
@@ -67,7 +71,8 @@ class ExerciseConfig:
 
     points: dict[str, float] = field(default_factory=dict)
     limits: dict[str, Any] = field(default_factory=dict)
-    # Grading options the section sets (``heldout`` -> options["heldout_path"]).
+    # Grading options the section sets, as GradingOptions.of reads them (``heldout`` ->
+    # ``heldout_path``; the ``[X.options]`` table -> the exercise's own options).
     options: dict[str, Any] = field(default_factory=dict)
     # Files the section names: as written in the course file -> resolved path.
     files: dict[str, Path] = field(default_factory=dict)
@@ -153,7 +158,10 @@ def load_config(path: Path) -> dict[str, ExerciseConfig]:
             raise ConfigError(f"{path}: [{name}.points] must map check ids to numbers ≥ 0")
         if not isinstance(limits, dict):
             raise ConfigError(f"{path}: [{name}.limits] must be a table")
-        options: dict[str, Any] = {}
+        own = section.get("options", {})
+        if not isinstance(own, dict):
+            raise ConfigError(f"{path}: [{name}.options] must be a table")
+        options: dict[str, Any] = dict(own)
         files: dict[str, Path] = {}
         heldout = section.get("heldout")
         if heldout is not None:
@@ -184,4 +192,5 @@ def validate_course(path: Path) -> dict[str, ExerciseConfig]:
                               f"{', '.join(exercise_names())})")
         exercise = overrides.apply_points(get_exercise(name))
         overrides.apply_limits(Limits(), exercise)
+        GradingOptions.of(overrides.options).for_exercise(exercise.options, exercise.name)
     return configs

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from checkers.engine.errors import NotImplementedInSubmission, SubmissionError, SubmissionRaised
+from checkers.engine.errors import (
+    GraderSetupError,
+    NotImplementedInSubmission,
+    SubmissionError,
+    SubmissionRaised,
+)
+from checkers.engine.options import GradingOptions, Option
 
 if TYPE_CHECKING:
     from checkers.sandbox.runner import Runner
@@ -106,6 +112,34 @@ class Check:
 
 
 @dataclass(frozen=True)
+class LeaderboardColumn:
+    """A column of Gradescope's leaderboard: a metric of one check, best first by ``order``
+    (``"desc"``: higher is better; ``"asc"``: lower is better)."""
+
+    title: str
+    check_id: str
+    metric: str
+    order: Literal["asc", "desc"] = "desc"
+
+
+@dataclass(frozen=True)
+class ReviewMetrics:
+    """The metrics by which a check asks for an instructor's review (``seqgrade review``):
+    ``flag`` (non-zero: review this grade) and, optionally, the grader's ``confidence`` in it."""
+
+    flag: str = "needs_review"
+    confidence: str | None = "confidence"
+
+    def flagged(self, metrics: dict[str, float]) -> bool:
+        """Whether these metrics of a check ask for review."""
+        return bool(metrics.get(self.flag))
+
+    def confidence_of(self, metrics: dict[str, float]) -> float | None:
+        """The grader's confidence among these metrics (None when not measured)."""
+        return None if self.confidence is None else metrics.get(self.confidence)
+
+
+@dataclass(frozen=True)
 class Exercise:
     """An exercise: its checks, what it grades, its stub and reference files, its defaults.
 
@@ -123,11 +157,11 @@ class Exercise:
     call_timeout: float = 60.0
     # Files/folders beside the reference solution that it loads (trained models).
     artifacts: tuple[str, ...] = ()
-    # Extra files copied by `seqgrade new` next to the stub (e.g. the qa question sheet).
+    # Extra files copied by `seqgrade new` next to the stub (e.g. a question sheet).
     extra_stub_files: tuple[str, ...] = ()
     grades: Literal["code", "text"] = "code"
     # For text exercises: reads the submission file; raises ValueError with a message
-    # for the student when it cannot. Its result reaches checks as ctx.options["answers"].
+    # for the student when it cannot. Its result reaches checks as ctx.options.answers.
     read_text: Callable[[Path], Any] | None = None
     # Data the submission's code reads, made visible (read-only) in the worker, where nothing
     # else of the machine is: absolute paths, or names of files in the data folder
@@ -141,6 +175,24 @@ class Exercise:
     # call raises inside such a function, when that function's check failed earlier in
     # the same grading, is ``blocked`` by it (see checkers.engine.grading.run_check).
     helper_checks: tuple[tuple[str, str], ...] = ()
+    # Its own options (ctx.option(name); values from an options dict or the course file's
+    # [X.options] table): see checkers.engine.options.
+    options: tuple[Option, ...] = ()
+    # Work done once per submission (e.g. embedding every answer of a file at once): called
+    # with the context of the first check that runs, inside that check (an error in it is
+    # that check's error, and is not retried).
+    prepare: Callable[[Context], None] | None = None
+    # The extras of seqgrade's pyproject.toml its grading needs (the autograder installs
+    # ``seqgrade[extras]``); None: every extra (``all-cpu``).
+    extras: tuple[str, ...] | None = None
+    # Gradescope's leaderboard (``seqgrade autograder --leaderboard``).
+    leaderboard: tuple[LeaderboardColumn, ...] = ()
+    # Data files the autograder's setup.sh downloads when the zip does not carry them:
+    # (a name of ``data_files``, "module:function" that fetches it, checksum-verified, and
+    # returns its path).
+    fetch_data: tuple[tuple[str, str], ...] = ()
+    # The metrics by which its checks ask for an instructor's review (None: they never do).
+    review: ReviewMetrics | None = None
 
     def __post_init__(self) -> None:
         if self.grades not in ("code", "text"):
@@ -150,6 +202,10 @@ class Exercise:
         ids = [c.id for c in self.checks]
         if len(set(ids)) != len(ids):
             raise ValueError(f"exercise {self.name}: duplicate check ids")
+        unknown = {c.check_id for c in self.leaderboard} - set(ids)
+        if unknown:
+            raise ValueError(f"exercise {self.name}: leaderboard names unknown checks "
+                             f"{sorted(unknown)}")
 
     @property
     def stub_path(self) -> Path:
@@ -195,13 +251,15 @@ def derive_seed(*parts: object) -> int:
 
 @dataclass
 class Context:
-    """What a check sees: the runner (through ``call``), the seed, and the grading options."""
+    """What a check sees: the runner (through ``call``), the seed, and the grading options
+    (``ctx.options.data_dir``, ``ctx.options.answers`` for a text exercise; the exercise's
+    own through :meth:`option`)."""
 
     runner: Runner
     seed: int
     check: Check
     exercise: Exercise
-    options: dict[str, Any] = field(default_factory=dict)
+    options: GradingOptions = field(default_factory=GradingOptions)
     # The checks that failed before this one in the same grading (see blocking_check).
     failed_checks: frozenset[str] = frozenset()
 
@@ -214,6 +272,15 @@ class Context:
                     and raised_through(error, function):
                 return function, owner
         return None
+
+    def option(self, name: str) -> Any:
+        """The value of the exercise's own option ``name`` (its declared default when none
+        was given); :class:`GraderSetupError` when the exercise declares no such option."""
+        for declared in self.exercise.options:
+            if declared.name == name:
+                return declared.coerce(self.options.exercise.get(name),
+                                       f"exercise {self.exercise.name}")
+        raise GraderSetupError(f"exercise {self.exercise.name} declares no option {name!r}")
 
     def call(self, func: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Call ``func`` of the submission with plain-data arguments; returns plain data.
@@ -266,9 +333,9 @@ class Context:
     def _time_limit(self, timeout: float | None) -> float:
         """The call's own limit, else the check's, else the exercise's; times the scale."""
         limit = timeout or self.check.call_timeout or self.exercise.call_timeout
-        limit *= float(self.options.get("timeout_scale", 1.0))
-        deadline = self.options.get("deadline")  # the submission's time budget, if any
-        if isinstance(deadline, int | float):
+        limit *= self.options.timeout_scale
+        deadline = self.options.deadline  # the submission's time budget, if any
+        if deadline is not None:
             limit = max(1.0, min(limit, deadline - time.monotonic()))
         return limit
 
