@@ -5,8 +5,8 @@ grading seed and the check id, with no example database, and returns an
 :class:`checkers.engine.model.Outcome`. A test signals a violated property by raising
 :class:`Violation` with a sentence for the student; Hypothesis then shrinks the example and
 the feedback shows the smallest one. An exception raised by the submission for some input
-is a counterexample too; a time-out, a crashed worker or ``NotImplementedError`` stops the
-property at once (no shrinking over a dead or hung worker).
+is a counterexample too; a time-out, a crashed worker, a missing function or
+``NotImplementedError`` stops the property at once (no shrinking over a dead or hung worker).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from hypothesis.errors import Flaky, FlakyFailure
 from checkers.engine.errors import (
     CallTimeout,
     CheckFailed,
+    MissingFunction,
     NotImplementedInSubmission,
     SubmissionError,
     WorkerDied,
@@ -41,7 +42,9 @@ class _Abort(Exception):
     """Raised inside the property once a fatal submission error was seen."""
 
 
-_FATAL = (CallTimeout, WorkerDied, NotImplementedInSubmission)
+# Errors that no other example would change: the property stops at once (no shrinking, no
+# meaningless "smallest failing input" for a function that does not exist).
+_FATAL = (CallTimeout, WorkerDied, NotImplementedInSubmission, MissingFunction)
 
 
 def run_property(
