@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checkers.engine.errors import ConfigError, GraderError
+from checkers.engine.options import GradingOptions
 from checkers.engine.report import CheckResult, Report
 
 if TYPE_CHECKING:
@@ -60,25 +62,8 @@ CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 DEFAULT_TIMEOUT = 600
 TIMEOUT_RESERVE = 60
 MAX_TIMEOUT = 2400
-# What each exercise needs beyond the grader itself (extras of pyproject.toml).
-EXTRAS: dict[str, tuple[str, ...]] = {
-    "reber": ("rnn-cpu",), "dates": ("rnn-cpu",), "shifted_targets": ("rnn-cpu",),
-    "textgen": ("rnn-cpu", "lm"), "qa": ("qa",), "wordgen": ("rnn-cpu",),
-}
-DEFAULT_EXTRAS = ("all-cpu",)  # an exercise from another package: everything
-TORCH_EXTRAS = frozenset({"lm", "qa", "all", "all-cpu"})
-# Data files setup.sh can fetch itself (checksum-verified) when the zip does not carry them.
-FETCHABLE = {"tinyshakespeare.txt": "from checkers.authoring.shakespeare import "
-                                    "find_text_file; print(find_text_file())"}
-# Leaderboard columns: (title, check id, metric, order).
-LEADERBOARD: dict[str, tuple[tuple[str, str, str, str], ...]] = {
-    "reber": (("Accuracy", "reber.accuracy", "accuracy", "desc"),
-              ("Long-range accuracy", "reber.long_range", "accuracy", "desc")),
-    "dates": (("Exact match (v2)", "dates.v2_accuracy", "exact_match", "desc"),
-              ("Exact match (beam)", "dates.beam_search", "exact_match", "desc")),
-    "textgen": (("Held-out nats/char", "textgen.heldout_loss", "heldout_loss", "asc"),),
-    "wordgen": (("Held-out nats/token", "wordgen.heldout_loss", "heldout_loss", "asc"),),
-}
+# What an exercise installs when it declares no extras (Exercise.extras is None).
+DEFAULT_EXTRAS = ("all-cpu",)
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 # How grading.run_check words a check the grader itself could not run (not the student's).
 GRADER_FAILURE_PREFIXES = ("the grader could not run this check:",
@@ -96,21 +81,56 @@ def _repository() -> Path:
 # --------------------------------------------------------------------------- the scripts
 
 
+def torch_extras(pyproject: Path | None = None) -> frozenset[str]:
+    """The extras of seqgrade's ``pyproject.toml`` that install torch (directly, or through
+    another extra): setup.sh then adds PyTorch's CPU index."""
+    import tomllib
+
+    path = pyproject or _repository() / "pyproject.toml"
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return frozenset()
+    extras = table.get("project", {}).get("optional-dependencies", {})
+
+    def needs(extra: str, seen: frozenset[str]) -> bool:
+        for requirement in extras.get(extra, ()):
+            name = re.match(r"\s*([A-Za-z0-9_.\-]+)(?:\[([^\]]*)\])?", requirement)
+            if name is None:
+                continue
+            if name.group(1).lower() == "torch":
+                return True
+            inner = [x.strip() for x in (name.group(2) or "").split(",") if x.strip()]
+            if name.group(1).lower() == "seqgrade" and any(
+                    needs(x, seen | {extra}) for x in inner if x not in seen):
+                return True
+        return False
+
+    return frozenset(extra for extra in extras if needs(extra, frozenset()))
+
+
+def _fetch_line(target: str) -> str:
+    """The Python that downloads a data file: ``module:function`` called, its path printed."""
+    module, function = target.split(":")
+    return f"from {module} import {function}; print({function}())"
+
+
 def setup_script(extras: tuple[str, ...], exercise: str,
-                 fetch: tuple[str, ...] = ()) -> str:
+                 fetch: tuple[tuple[str, str], ...] = ()) -> str:
     """``setup.sh``: a Python >= 3.11 virtual environment with seqgrade and CPU builds.
 
     Gradescope's default image (Ubuntu 22.04) has Python 3.10: the script then installs
     ``python3.11`` from Ubuntu's archive (universe), after ``apt-get update``. seqgrade is
     installed with the zip's ``constraints.txt`` (the versions the zip was built and tested
     with; torch on its CPU wheel). ``fetch`` names data files to download into the zip's
-    ``data/`` folder (:data:`FETCHABLE`).
+    ``data/`` folder, each with the ``module:function`` that fetches it
+    (``Exercise.fetch_data``).
     """
     spec = f"./{SOURCE_FOLDER}[{','.join(extras)}]" if extras else f"./{SOURCE_FOLDER}"
-    index = (f" --extra-index-url {CPU_TORCH_INDEX}" if TORCH_EXTRAS & set(extras) else "")
+    index = (f" --extra-index-url {CPU_TORCH_INDEX}" if torch_extras() & set(extras) else "")
     fetches = "".join(
         f'SEQGRADE_CACHE_DIR="$PWD/{DATA_FOLDER}" "$VENV/bin/python" -c '
-        f'"{FETCHABLE[name]}"\n' for name in fetch)
+        f'"{_fetch_line(target)}"\n' for _, target in fetch)
     return f"""#!/usr/bin/env bash
 # seqgrade autograder for `{exercise}`: run once, as root, when Gradescope builds the image.
 set -euo pipefail
@@ -202,10 +222,12 @@ def _course_files(config: Path | None) -> tuple[dict[str, ExerciseConfig], dict[
     return configs, files
 
 
-def _data_files(exercise: Exercise, data_dir: str | None) -> tuple[dict[str, Path],
-                                                                   tuple[str, ...]]:
+def _data_files(exercise: Exercise, data_dir: str | None
+                ) -> tuple[dict[str, Path], tuple[tuple[str, str], ...]]:
     """The exercise's named data files: those packed into the zip (name -> path), and those
-    ``setup.sh`` fetches. Raises :class:`ConfigError` when one is neither."""
+    ``setup.sh`` fetches (name, ``module:function``). Raises :class:`ConfigError` when one
+    is neither."""
+    fetchable = dict(exercise.fetch_data)
     packed, fetched = {}, []
     for name in exercise.data_files:
         if Path(name).is_absolute():  # inside an installed package: the zip carries it
@@ -213,8 +235,8 @@ def _data_files(exercise: Exercise, data_dir: str | None) -> tuple[dict[str, Pat
         path = Path(data_dir) / name if data_dir else None
         if path is not None and path.is_file():
             packed[name] = path
-        elif name in FETCHABLE:
-            fetched.append(name)
+        elif name in fetchable:
+            fetched.append((name, fetchable[name]))
         else:
             raise ConfigError(f"{exercise.name} needs the data file {name}: pass --data-dir "
                               "(or set SEQGRADE_DATA_DIR) to a folder holding it")
@@ -278,7 +300,7 @@ def build_autograder(exercise_name: str, out: Path, *, config: Path | None = Non
     settings = _settings(exercise, choice, config=config, leaderboard=leaderboard,
                          allow_unisolated=allow_unisolated, show_hidden=show_hidden,
                          timeout=timeout)
-    extras = EXTRAS.get(exercise.name, DEFAULT_EXTRAS)
+    extras = DEFAULT_EXTRAS if exercise.extras is None else exercise.extras
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -456,16 +478,24 @@ def _verdict(check: CheckResult) -> str:
 
 
 def _leaderboard(report: Report, shown: set[str]) -> list[dict[str, Any]]:
+    """The exercise's ``leaderboard`` columns measured in ``report`` by checks ``shown``."""
+    from checkers.engine.registry import get_exercise
+
+    try:
+        columns = get_exercise(report.exercise).leaderboard
+    except GraderError:  # not installed here: no columns
+        return []
     board = []
-    for title, check_id, metric, order in LEADERBOARD.get(report.exercise, ()):
-        if check_id not in shown:
+    for column in columns:
+        if column.check_id not in shown:
             continue
         try:
-            value = report.result(check_id).metrics.get(metric)
+            value = report.result(column.check_id).metrics.get(column.metric)
         except KeyError:
             continue
         if value is not None:
-            board.append({"name": title, "value": round(float(value), 4), "order": order})
+            board.append({"name": column.title, "value": round(float(value), 4),
+                          "order": column.order})
     return board
 
 
@@ -654,24 +684,24 @@ def load_settings(source: Path) -> dict[str, Any]:
     return settings
 
 
-def _grading_setup(settings: dict[str, Any], source: Path) -> tuple[dict[str, Any], Any]:
+def _grading_setup(settings: dict[str, Any], source: Path) -> tuple[GradingOptions, Any]:
     """The options and worker limits of an official grade, from the zip's settings; the
     course file is validated again (a zip built by hand, or edited, fails here)."""
     from checkers.engine.config import validate_course
     from checkers.sandbox.runner import Limits
 
-    options: dict[str, Any] = {"official": True,
-                               "allow_unisolated": bool(settings.get("allow_unisolated"))}
+    config_path = None
     if settings["config"]:
         course = source / settings["config"]
         if not course.is_file():
             raise ConfigError(f"the course file {settings['config']} is missing from the zip")
         validate_course(course)
-        options["config_path"] = str(course)
+        config_path = str(course)
     data_dir = os.environ.get("SEQGRADE_DATA_DIR") or (
         str(source / DATA_FOLDER) if (source / DATA_FOLDER).is_dir() else None)
-    if data_dir:
-        options["data_dir"] = data_dir
+    options = GradingOptions(official=True,
+                             allow_unisolated=bool(settings.get("allow_unisolated")),
+                             config_path=config_path, data_dir=data_dir or None)
     limits = dataclasses.replace(Limits(), time_budget=float(settings["timeout"]
                                                              - TIMEOUT_RESERVE))
     return options, limits

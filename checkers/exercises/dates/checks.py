@@ -16,6 +16,8 @@ from checkers.authoring import (
     Check,
     Context,
     Exercise,
+    LeaderboardColumn,
+    Option,
     Outcome,
     Violation,
     derive_seed,
@@ -48,7 +50,7 @@ SHOWN_ERRORS = 5
 def _hidden_inputs(ctx: Context) -> tuple[list[str], list[str]]:
     """The hidden set (inputs, expected outputs), shared by the three accuracy checks."""
     rng = np.random.default_rng(derive_seed(ctx.seed, "dates.hidden"))
-    size = int(ctx.options.get("dates_hidden_size", HIDDEN_SIZE))
+    size = ctx.option("dates_hidden_size")
     days = oracle.hidden_days(size, rng)
     return [oracle.input_str(d) for d in days], [oracle.output_str(d) for d in days]
 
@@ -386,7 +388,8 @@ def _check_beam_search(ctx: Context) -> Outcome:
         return broken
     inputs, expected = _hidden_inputs(ctx)
     # one call per date: an instructor with slow submissions may measure on fewer dates
-    size = int(ctx.options.get("dates_beam_size", len(inputs)))
+    size = ctx.option("dates_beam_size")
+    size = len(inputs) if size is None else size
     inputs, expected = inputs[:size], expected[:size]
     top = _beams(ctx, inputs, BEAM_WIDTH_FOR_ACCURACY)
     got = [cands[0][0] if cands else "" for cands in top]
@@ -537,4 +540,10 @@ EXERCISE = Exercise(
                    ("prepare_date_strs", "dates.encoding"),
                    ("ids_to_date_strs", "dates.encoding"),
                    ("shifted_output_sequences", "dates.shifted_outputs")),
+    options=(Option("dates_hidden_size", int, HIDDEN_SIZE, "dates in the hidden set"),
+             Option("dates_beam_size", int, None,
+                    "dates of the hidden set the beam search is measured on (default: all)")),
+    extras=("rnn-cpu",),
+    leaderboard=(LeaderboardColumn("Exact match (v2)", "dates.v2_accuracy", "exact_match"),
+                 LeaderboardColumn("Exact match (beam)", "dates.beam_search", "exact_match")),
 )

@@ -16,6 +16,7 @@ from checkers.authoring import (
     Context,
     Excuses,
     Exercise,
+    LeaderboardColumn,
     NotImplementedInSubmission,
     Outcome,
     SubmissionError,
@@ -741,4 +742,7 @@ EXERCISE = Exercise(
                    ("generate_corrupted_string", "reber.corrupted"),
                    ("string_to_ids", "reber.string_to_ids"),
                    ("generate_dataset", "reber.dataset")),
+    extras=("rnn-cpu",),
+    leaderboard=(LeaderboardColumn("Accuracy", "reber.accuracy", "accuracy"),
+                 LeaderboardColumn("Long-range accuracy", "reber.long_range", "accuracy")),
 )

@@ -419,4 +419,5 @@ EXERCISE = Exercise(
     solution_file="shifted_targets.py",
     call_timeout=60.0,
     worker_imports=("tensorflow", "keras"),
+    extras=("rnn-cpu",),
 )

@@ -3,7 +3,7 @@
 The model checks never trust the submission's ``build_vocab``: the vocabulary is
 ``[UNK]`` + the sorted characters of the training split (first 90% of tiny Shakespeare),
 computed here. Held-out passages come from the last 10% (or from a private text given as
-``options["heldout_path"]``), drawn with the grading seed; ``textgen.heldout_loss`` and
+``ctx.options.heldout_path``), drawn with the grading seed; ``textgen.heldout_loss`` and
 ``textgen.consistency`` draw the same passages.
 """
 
@@ -22,6 +22,7 @@ from checkers.authoring import (
     Check,
     Context,
     Exercise,
+    LeaderboardColumn,
     Outcome,
     SubmissionError,
     Violation,
@@ -89,7 +90,7 @@ def _texts(data_dir: str | None, heldout_path: str | None) -> tuple[str, str]:
 
 
 def _train_and_heldout(ctx: Context) -> tuple[str, str]:
-    return _texts(ctx.options.get("data_dir"), ctx.options.get("heldout_path"))
+    return _texts(ctx.options.data_dir, ctx.options.heldout_path)
 
 
 def model_vocab(ctx: Context) -> list[str]:
@@ -1016,4 +1017,8 @@ EXERCISE = Exercise(
                    ("split_input_target", "textgen.split_input_target"),
                    ("sample_next_id", "textgen.sampling"),
                    ("pad_punctuation", "textgen.pad_punctuation")),
+    extras=("rnn-cpu", "lm"),
+    fetch_data=(("tinyshakespeare.txt", "checkers.authoring.shakespeare:find_text_file"),),
+    leaderboard=(LeaderboardColumn("Held-out nats/char", "textgen.heldout_loss",
+                                   "heldout_loss", "asc"),),
 )

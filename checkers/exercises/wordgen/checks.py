@@ -22,6 +22,7 @@ from checkers.authoring import (
     Check,
     Context,
     Exercise,
+    LeaderboardColumn,
     Outcome,
     Violation,
     derive_seed,
@@ -78,7 +79,7 @@ def _model_vocab(data_dir: str | None) -> tuple[str, ...]:
 
 def model_vocab(ctx: Context) -> list[str]:
     """The model vocabulary (index = id) the submission's model must use."""
-    return list(_model_vocab(ctx.options.get("data_dir")))
+    return list(_model_vocab(ctx.options.data_dir))
 
 
 @lru_cache(maxsize=4)
@@ -90,7 +91,7 @@ def _ngrams(data_dir: str | None) -> NGrams:
 
 def heldout_ids(ctx: Context) -> list[list[int]]:
     """Hidden held-out speeches as ids followed by the end id 0 (same for one seed)."""
-    _, heldout = _speeches(ctx.options.get("data_dir"))
+    _, heldout = _speeches(ctx.options.data_dir)
     words = model_vocab(ctx)
     seqs = [oracle.text_to_ids(s, words) for s in heldout]
     seqs = [s + [END_ID] for s in seqs if 2 <= len(s) <= T["max_len"]]
@@ -329,7 +330,7 @@ def check_heldout_loss(ctx: Context) -> Outcome:
         return Outcome.failed(str(violation))
     loss = total / count if math.isfinite(total) else math.inf
     name = BASELINE
-    baseline = _ngrams(ctx.options.get("data_dir")).loss(name, seqs)
+    baseline = _ngrams(ctx.options.data_dir).loss(name, seqs)
     full_at = min(T["loss_full_at"], baseline - T["baseline_margin"])
     fraction = linear_credit(loss, T["loss_zero_at"], full_at)
     return Outcome(fraction,
@@ -420,7 +421,7 @@ def _replay_problem(ctx: Context, prompt: str, max_tokens: int, temperature: flo
 
 def check_generate(ctx: Context) -> Outcome:
     """generate: prompt first, stops at the end id or max_tokens, replayable from the seed."""
-    _, heldout = _speeches(ctx.options.get("data_dir"))
+    _, heldout = _speeches(ctx.options.data_dir)
     rng = ctx.rng("prompts")
     short = [s for s in heldout if 3 <= len(oracle.tokenize(s)) <= 25]
     prompts = [short[int(i)] for i in rng.choice(len(short), size=5, replace=False)]
@@ -511,4 +512,8 @@ EXERCISE = Exercise(
                    ("tokenize", "wordgen.tokenize"), ("text_to_ids", "wordgen.tokenize"),
                    ("ids_to_text", "wordgen.tokenize"), ("build_vocab", "wordgen.vocab"),
                    ("sample_from", "wordgen.sampling")),
+    extras=("rnn-cpu",),
+    fetch_data=(("tinyshakespeare.txt", "checkers.authoring.shakespeare:find_text_file"),),
+    leaderboard=(LeaderboardColumn("Held-out nats/token", "wordgen.heldout_loss",
+                                   "heldout_loss", "asc"),),
 )
