@@ -41,6 +41,7 @@ T = load_thresholds(Path(__file__).with_name("thresholds.toml"),
                     {"full_at": float, "zero_at": float})
 FULL_AT = T["full_at"]
 ZERO_AT = T["zero_at"]
+# The grader trains its own seq2seq on the student's arrays (not a call of the submission).
 TRAINER_TIMEOUT = 600.0
 
 
@@ -194,7 +195,7 @@ def _check_encoding_case(ctx: Context, case: Case) -> None:
                 )
 
 
-def _check_encoding(ctx: Context) -> Outcome:
+def check_encoding(ctx: Context) -> Outcome:
     outcome = run_property(ctx, cases(), lambda case: _check_encoding_case(ctx, case),
                            max_examples=60, describe=Case.call_text, edges=EXPLICIT_CASES)
     if outcome.fraction >= 1.0:
@@ -258,7 +259,7 @@ def _check_alignment_case(ctx: Context, case: Case) -> None:
             )
 
 
-def _check_alignment(ctx: Context) -> Outcome:
+def check_alignment(ctx: Context) -> Outcome:
     outcome = run_property(ctx, cases(), lambda case: _check_alignment_case(ctx, case),
                            max_examples=60, describe=Case.call_text, edges=EXPLICIT_CASES)
     if outcome.fraction >= 1.0:
@@ -343,7 +344,7 @@ def _check_detector_case(ctx: Context, case: DetectorCase) -> None:
         raise Violation(f"{what} returned {got} for {case.describe()}; expected {want}")
 
 
-def _check_detector(ctx: Context) -> Outcome:
+def check_detector(ctx: Context) -> Outcome:
     explicit = [DetectorCase(("\tab\n",), 4, kind, False) for kind in oracle.KINDS]
     # every text starts with a repeated character, or is one character repeated
     explicit += [DetectorCase(texts, steps, kind, zero)
@@ -359,7 +360,7 @@ def _check_detector(ctx: Context) -> Outcome:
 # ----------------------------------------------------------------------------- functional
 
 
-def _check_functional(ctx: Context) -> Outcome:
+def check_functional(ctx: Context) -> Outcome:
     spec = TaskSpec(seed=ctx.seed_for("task") % 2**32)
     task = spec.build()
     case = Case(
@@ -400,14 +401,14 @@ def _check_functional(ctx: Context) -> Outcome:
 
 
 CHECKS = (
-    Check("shifted_targets.encoding", "one-hot float32 arrays, space padding", 15, _check_encoding),
-    Check("shifted_targets.alignment", "decoder targets one step ahead", 35, _check_alignment),
-    Check("shifted_targets.detector", "targets_are_shifted detector", 20, _check_detector),
+    Check("shifted_targets.encoding", "one-hot float32 arrays, space padding", 15, check_encoding),
+    Check("shifted_targets.alignment", "decoder targets one step ahead", 35, check_alignment),
+    Check("shifted_targets.detector", "targets_are_shifted detector", 20, check_detector),
     Check(
         "shifted_targets.functional",
         "a seq2seq trained on your arrays decodes correctly",
         30,
-        _check_functional,
+        check_functional,
     ),
 )
 
