@@ -9,6 +9,7 @@ it into a failed check, never into a crash of the grader.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -47,6 +48,9 @@ class Outcome:
     # The check that must pass first when this check could observe nothing of its own
     # function (status ``blocked``, 0 points); None for a judged outcome.
     blocked_by: str | None = None
+    # A check that cannot be judged where it runs (the notebook self-check): status
+    # ``skipped``, 0 points, never shown as passed.
+    skipped: bool = False
 
     @classmethod
     def passed(cls, feedback: str = "OK", **metrics: float) -> Outcome:
@@ -66,6 +70,12 @@ class Outcome:
         because of the function of check ``by`` (proven by the check, never assumed)."""
         return cls(0.0, f"blocked: fix {by} first. {reason}", None, {}, blocked_by=by)
 
+    @classmethod
+    def judged_by_check_only(cls, reason: str) -> Outcome:
+        """No marks here: the check cannot be judged in the student's own process (the
+        notebook self-check); ``seqgrade check`` judges it. Status ``skipped``."""
+        return cls(0.0, f"judged by `seqgrade check` only: {reason}", skipped=True)
+
     def excusing(self, parts: Iterable[tuple[str, str]]) -> Outcome:
         """This outcome with the parts it could not judge listed in its feedback.
 
@@ -76,8 +86,7 @@ class Outcome:
         if not listed:
             return self
         text = f"{self.feedback}. Not judged: " + "; ".join(listed)
-        return Outcome(self.fraction, text, self.counterexample, dict(self.metrics),
-                       self.blocked_by)
+        return dataclasses.replace(self, feedback=text)
 
 
 def linear_credit(value: float, zero_at: float, full_at: float) -> float:
