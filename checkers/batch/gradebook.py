@@ -33,6 +33,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from checkers.engine.model import ReviewMetrics
+from checkers.engine.registry import review_metrics
 from checkers.engine.report import INCOMPLETE_STATUSES, Report
 
 SCHEMA_VERSION = "1"
@@ -147,6 +149,7 @@ def _apply_overrides(row: Row, found: dict[str, Override]) -> Row:
     and the totals follow."""
     if not found:
         return row
+    review = review_metrics(row.exercise)
     checks = []
     for check in row.report.checks:
         override = found.get(check.id)
@@ -155,7 +158,8 @@ def _apply_overrides(row: Row, found: dict[str, Override]) -> Row:
                     f" (the grader gave {check.score:g})"
                     + (f": {override.reason}" if override.reason else "") + ".")
             metrics = dict(check.metrics, grader_score=check.score, overridden=1.0)
-            metrics.pop("needs_review", None)
+            if review is not None:
+                metrics.pop(review.flag, None)
             check = replace(check, score=override.score, metrics=metrics,
                             status="passed" if override.score >= check.max_score else "failed",
                             feedback=f"{note}\n{check.feedback}" if check.feedback else note)
@@ -163,6 +167,16 @@ def _apply_overrides(row: Row, found: dict[str, Override]) -> Row:
     total = round(sum(c.score for c in checks), 4)
     report = replace(row.report, checks=checks, score=total)
     return replace(row, report=report, score=total)
+
+
+def _review_columns(review: ReviewMetrics | None,
+                    metrics: dict[str, float]) -> tuple[float | None, int | None]:
+    """The ``confidence`` and ``needs_review`` columns of a check: what its exercise's
+    review metrics (``Exercise.review``) say, NULL where it declares or measured none."""
+    if review is None:
+        return None, None
+    flag = None if review.flag not in metrics else int(review.flagged(metrics))
+    return review.confidence_of(metrics), flag
 
 
 def _row_of(r: tuple) -> Row:
@@ -233,6 +247,7 @@ class Gradebook:
             raise ValueError(f"unknown gradebook status {status!r}")
         data = report.to_dict()
         graded_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        review = review_metrics(report.exercise)
         with self._transaction() as db:
             db.execute(
                 "INSERT INTO grades (exercise, student, path, content_hash, settings, status,"
@@ -254,9 +269,7 @@ class Gradebook:
                 "INSERT INTO check_results (exercise, student, check_id, score, max_score,"
                 " status, confidence, needs_review) VALUES (?,?,?,?,?,?,?,?)",
                 [(report.exercise, student, c.id, float(c.score), float(c.max_score), c.status,
-                  c.metrics.get("confidence"),
-                  None if "needs_review" not in c.metrics else int(bool(c.metrics["needs_review"])))
-                 for c in report.checks],
+                  *_review_columns(review, c.metrics)) for c in report.checks],
             )
 
     def is_current(self, exercise: str, student: str, content_hash: str,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from checkers.batch.exports import check_columns
 from checkers.batch.gradebook import Row
+from checkers.engine.registry import review_metrics
 
 COLORS = {"passed": "#2e7d32", "failed": "#ef6c00", "error": "#b71c1c", "timeout": "#f9a825",
           "blocked": "#6a1b9a", "missing": "#b71c1c", "not_implemented": "#b71c1c",
@@ -222,6 +223,7 @@ def _gradebook_table(rows: list[Row], checks: list[str]) -> str:
     lines = [f"<table><tr><th>student</th><th>score</th><th>status</th>{header}</tr>"]
     for row in rows:
         results = {c.id: c for c in row.report.checks}
+        review = review_metrics(row.exercise)
         cells = []
         for check_id in checks:
             result = results.get(check_id)
@@ -230,7 +232,8 @@ def _gradebook_table(rows: list[Row], checks: list[str]) -> str:
                 continue
             tip = _e(result.feedback.strip().splitlines()[0][:200] if result.feedback else "")
             mark = (" ✎" if result.metrics.get("overridden")
-                    else " ?" if result.metrics.get("needs_review") else "")
+                    else " ?" if review is not None and review.flagged(result.metrics)
+                    else "")
             cells.append(f'<td class="num {_e(result.status)}" title="{tip}">'
                          f"{result.score:g}/{result.max_score:g}{mark}</td>")
         lines.append(f"<tr><td>{_e(row.student)}</td>"

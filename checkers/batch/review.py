@@ -1,7 +1,8 @@
 """Instructor review of low-confidence grades: which checks are flagged, and setting scores.
 
-A check is flagged when its metrics say ``needs_review`` (the qa grader does so when its
-confidence that the answer's band is right falls below the review threshold). The
+A check is flagged when its metrics say so, by the flag its exercise declares
+(``Exercise.review``, e.g. when the grader's confidence that an answer's band is right
+falls below a threshold). The
 instructor's score is stored as an override in the gradebook (:meth:`Gradebook.set_override`),
 which every export and report applies and which re-grading and ``--resume`` keep, with each
 change logged (who, when, old and new score, reason) in the gradebook's ``override_log``.
@@ -9,7 +10,7 @@ change logged (who, when, old and new score, reason) in the gradebook's ``overri
 The review page (:mod:`checkers.batch.review_server`) reads its data through
 :func:`queue`, :func:`item_detail` and :func:`student_detail`, and writes through
 :func:`decide`, which calls the same :meth:`Gradebook.set_override` as ``--set``. Nothing
-here knows an exercise: the key-point view of a qa answer comes from the shape of the
+here knows an exercise: the key-point view of an answer comes from the shape of the
 check's feedback (``covered: … (you wrote: "…"); …. missing: …``, :func:`parse_verdicts`),
 and a text exercise's answer from its own ``read_text``.
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from checkers.batch.gradebook import Gradebook, LogEntry, Row
+from checkers.engine.registry import review_metrics
 
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*$")
 
@@ -47,20 +49,24 @@ def flagged(rows: list[Row], *, include_overridden: bool = False) -> list[Flagge
     """The flagged checks of ``rows`` (those already overridden only when asked)."""
     out = []
     for row in rows:
+        review = review_metrics(row.exercise)
         for check in row.report.checks:
             overridden = bool(check.metrics.get("overridden"))
-            if check.metrics.get("needs_review") or (include_overridden and overridden):
+            flagged_now = review is not None and review.flagged(check.metrics)
+            if flagged_now or (include_overridden and overridden):
+                confidence = None if review is None else review.confidence_of(check.metrics)
                 out.append(Flagged(row.exercise, row.student, check.id, check.score,
-                                   check.max_score, check.metrics.get("confidence"),
-                                   check.feedback, overridden, row.path))
+                                   check.max_score, confidence, check.feedback, overridden,
+                                   row.path))
     return out
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
-    """``"qa.q3=7"`` → ``("qa.q3", 7.0)``; ValueError with a readable message otherwise."""
+    """``"essay.q3=7"`` → ``("essay.q3", 7.0)``; ValueError with a readable message
+    otherwise."""
     found = _ASSIGNMENT.match(text)
     if not found:
-        raise ValueError(f"expected CHECK=SCORE (for example qa.q3=7), got {text!r}")
+        raise ValueError(f"expected CHECK=SCORE (for example essay.q3=7), got {text!r}")
     return found.group(1), float(found.group(2))
 
 
@@ -88,8 +94,8 @@ def set_scores(book: Gradebook, exercise: str, student: str, assignments: list[s
 
 
 def answer_text(item: Flagged) -> str | None:
-    """The student's answer to a flagged question of a text exercise (qa), if the file is
-    still there."""
+    """The student's answer to a flagged question of a text exercise, if the file is still
+    there."""
     return answer_of(item.exercise, item.path, item.check_id)
 
 
@@ -98,7 +104,7 @@ _ANSWERS: dict[tuple[str, str, float], Any] = {}
 
 def answer_of(exercise: str, path: str, check_id: str) -> str | None:
     """The student's answer to one check of a text exercise: the exercise's own
-    ``read_text`` of the graded file, the entry named after the check (``qa.q3`` → ``q3``).
+    ``read_text`` of the graded file, the entry named after the check (``essay.q3`` → ``q3``).
     None for code exercises, or when the file is gone or unreadable."""
     if not path:
         return None
@@ -129,8 +135,8 @@ def reviewer() -> str:
         return ""
 
 
-# Bands, as fractions of a check's points: 0 below 0.2, 1 below 0.7, 2 from 0.7 (qa's bands:
-# bottom < 2, middle < 7, top >= 7 out of 10). A band decision keeps the grader's score when
+# Bands, as fractions of a check's points: 0 below 0.2, 1 below 0.7, 2 from 0.7 (for 10
+# points: bottom < 2, middle < 7, top >= 7). A band decision keeps the grader's score when
 # it is already in that band, else sets the band's score (none, half, full points).
 BAND_EDGES = (0.2, 0.7)
 BAND_SCORES = (0.0, 0.5, 1.0)
@@ -158,8 +164,8 @@ _QUOTE = re.compile(r'^(?P<point>.*?) \(you wrote: "(?P<quote>.*?)"\)(?=$|; |\. 
 def parse_verdicts(feedback: str) -> list[dict[str, str | None]]:
     """The key-point verdicts of a feedback written as ``covered: POINT (you wrote:
     "QUOTE"); POINT. missing: POINT; …. contradicted: POINT (you wrote: "QUOTE")``
-    (qa's): ``[{"verdict", "point", "quote"}]`` in the feedback's order, ``[]`` for any
-    other feedback. Text after the last point (notes) is left out."""
+    (a key-point grader's): ``[{"verdict", "point", "quote"}]`` in the feedback's order,
+    ``[]`` for any other feedback. Text after the last point (notes) is left out."""
     out: list[dict[str, str | None]] = []
     for line in feedback.splitlines():
         heads = list(_VERDICT.finditer(line))
@@ -203,6 +209,7 @@ def queue(book: Gradebook, exercise: str) -> dict[str, Any]:
     logs: dict[tuple[str, str], LogEntry] = {}
     for entry in book.override_log(exercise):
         logs[(entry.student, entry.check_id)] = entry
+    review = review_metrics(exercise)
     first, rest = [], []
     for row in book.rows(exercise):
         found = overrides.get((exercise, row.student), {})
@@ -211,11 +218,12 @@ def queue(book: Gradebook, exercise: str) -> dict[str, Any]:
             override = found.get(check.id)
             entry = logs.get((row.student, check.id))
             is_flagged = ((row.student, check.id) in flagged_keys
-                          or bool(check.metrics.get("needs_review")))
+                          or (review is not None and review.flagged(check.metrics)))
             item = {
                 "student": row.student, "check": check.id, "name": check.name,
                 "score": check.score, "max": check.max_score, "grader_score": grader,
-                "status": check.status, "confidence": check.metrics.get("confidence"),
+                "status": check.status,
+                "confidence": None if review is None else review.confidence_of(check.metrics),
                 "band": band_of(grader, check.max_score), "flagged": is_flagged,
                 "decision": None if override is None else {
                     "score": override.score, "reason": override.reason,

@@ -21,7 +21,7 @@ import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -50,6 +50,7 @@ from checkers.batch.tasks import (
     pack,
 )
 from checkers.engine.errors import ConfigError
+from checkers.engine.options import GradingOptions
 from checkers.engine.report import Report
 
 MAX_ATTEMPTS = 2  # a submission whose grading process dies this often is a grader_error
@@ -193,18 +194,18 @@ def run_dask(tasks: list[Task], address: Any,
 
 def run_batch(exercise: str, folder: Path, db_path: Path, *, jobs: int = 1,
               dask: Any = None, resume: bool = True, seed: int = 0,
-              options: dict[str, Any] | None = None, checks: list[str] | None = None,
+              options: GradingOptions | Mapping[str, Any] | None = None,
+              checks: list[str] | None = None,
               reporter: Reporter | None = None) -> BatchSummary:
     """Grade every new or changed submission in ``folder`` into the gradebook ``db_path``."""
     from checkers.engine.registry import get_exercise
 
-    get_exercise(exercise)  # unknown names fail here, before any work
-    options = dict(options or {})
-    if options.get("official") and not options.get("allow_unisolated") \
-            and get_exercise(exercise).grades != "text":
+    spec = get_exercise(exercise)  # unknown names fail here, before any work
+    options = GradingOptions.of(options).for_exercise(spec.options, spec.name)
+    if options.official and not options.allow_unisolated and spec.grades != "text":
         from checkers.sandbox.levels import require_isolation
 
-        require_isolation(options.get("worker_env"))  # before any work, in one line
+        require_isolation(options.worker_env)  # before any work, in one line
     reporter = reporter or Reporter()
     started = time.perf_counter()
     summary = BatchSummary()
@@ -222,7 +223,7 @@ def run_batch(exercise: str, folder: Path, db_path: Path, *, jobs: int = 1,
 
 
 def _run_locked(exercise: str, folder: Path, db_path: Path, jobs: int, dask: Any,
-                resume: bool, seed: int, options: dict[str, Any] | None,
+                resume: bool, seed: int, options: GradingOptions,
                 checks: list[str] | None, reporter: Reporter, scratch: Path,
                 summary: BatchSummary) -> None:
     summary.reaped = reap_orphans(scratch)
@@ -246,7 +247,7 @@ def _run_locked(exercise: str, folder: Path, db_path: Path, jobs: int, dask: Any
                                       host="", error=rejected.message))
         summary.skipped = len(skipped)
         tasks = [Task(exercise=exercise, student=e.student, path=str(e.path.resolve()),
-                      seed=seed, options=dict(options or {}),
+                      seed=seed, options=options,
                       checks=tuple(checks) if checks else None) for e in todo]
         reporter.start(len(tasks) + len(rejects), len(skipped))
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from checkers.batch.gradebook import row_status
+from checkers.engine.options import GradingOptions
 from checkers.engine.report import CheckResult, Report
 from checkers.sandbox.submission import (
     SKIPPED_NAMES,
@@ -50,7 +51,7 @@ class Task:
     student: str
     path: str
     seed: int = 0
-    options: dict[str, Any] = field(default_factory=dict)
+    options: GradingOptions = field(default_factory=GradingOptions)
     checks: tuple[str, ...] | None = None
     payload: bytes | None = None  # the entry as a tar archive (Dask: no shared disk needed)
 
@@ -226,7 +227,7 @@ def grade_task(task: Task) -> TaskResult:
                 report = error_report(task, missing)
             else:
                 report = grade(task.exercise, staged, seed=task.seed,
-                               options=dict(task.options),
+                               options=task.options,
                                checks=list(task.checks) if task.checks else None)
             report = _relabel(report, staged, task.path)
             report.duration_s = round(time.perf_counter() - started, 3)

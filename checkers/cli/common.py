@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from checkers.engine.options import GradingOptions
+
 EXIT_OK = 0
 EXIT_GRADER_FAILED = 1
 EXIT_USAGE = 2
@@ -26,7 +28,7 @@ def add_grading_options(parser: argparse.ArgumentParser) -> None:
                              "(the report then says so at the top)")
 
 
-def grading_options(args: argparse.Namespace) -> dict[str, Any]:
+def grading_options(args: argparse.Namespace) -> GradingOptions:
     """Options passed to checks (data folder, time-out scale, course TOML, whether the grade
     is official and so must be isolated)."""
     options: dict[str, Any] = {}
@@ -43,7 +45,7 @@ def grading_options(args: argparse.Namespace) -> dict[str, Any]:
         options["official"] = True
     if getattr(args, "allow_unisolated", False):
         options["allow_unisolated"] = True
-    return options
+    return GradingOptions.of(options)
 
 
 def grading_seed(args: argparse.Namespace) -> int:

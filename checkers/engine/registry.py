@@ -23,8 +23,8 @@ from functools import cache, lru_cache
 from importlib import metadata
 from types import ModuleType
 
-from checkers.engine.errors import GraderSetupError, UnknownExercise
-from checkers.engine.model import Exercise
+from checkers.engine.errors import GraderError, GraderSetupError, UnknownExercise
+from checkers.engine.model import Exercise, ReviewMetrics
 
 ENTRY_POINT_GROUP = "seqgrade.exercises"
 BUILTIN_PACKAGE = "checkers.exercises"
@@ -92,6 +92,15 @@ def plugin_folders() -> list[str]:
         elif spec is not None and spec.origin:
             folders.append(spec.origin)
     return folders
+
+
+def review_metrics(name: str) -> ReviewMetrics | None:
+    """The metrics by which the checks of exercise ``name`` ask for review
+    (``Exercise.review``); None when it declares none or is not installed here."""
+    try:
+        return get_exercise(name).review
+    except GraderError:
+        return None
 
 
 def available_exercises() -> list[Exercise]:

@@ -122,8 +122,11 @@ def render_text(report: Report, console: Any = None) -> None:
     styles = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow",
               "blocked": "magenta", "missing": "red", "not_implemented": "red",
               "skipped": "cyan"}
+    from checkers.engine.registry import review_metrics
+
+    asks = review_metrics(report.exercise)
     for check in report.checks:
-        review = " · needs review" if check.metrics.get("needs_review") else ""
+        review = " · needs review" if asks is not None and asks.flagged(check.metrics) else ""
         table.add_row(
             check.id,
             f"{check.score:g}/{check.max_score:g}",
