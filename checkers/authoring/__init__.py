@@ -38,6 +38,7 @@ from checkers.engine.model import (
     LeaderboardColumn,
     Outcome,
     ReviewMetrics,
+    SeriesPlot,
     derive_seed,
     linear_credit,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "Option",
     "Outcome",
     "ReviewMetrics",
+    "SeriesPlot",
     "SubmissionError",
     "SubmissionRaised",
     "ThresholdsError",

@@ -1,10 +1,11 @@
 """Feedback for each student of a graded class: one self-contained HTML page per student.
 
 A page shows the score, every check (points, status, feedback, the counterexample, the
-figures it measured) and, where a check stored a series of figures, an inline SVG plot:
-accuracy by string length (reber), wrong conversions by date field (dates), loss per
-held-out passage against the threshold (textgen). A series is a family of metrics named
-``FAMILY[LABEL]`` (``accuracy_by_length[10-14]``), with an optional ``FAMILY.threshold``.
+figures it measured) and, where a check stored a series of figures, an inline SVG plot
+(accuracy by string length, loss per held-out passage against the threshold, ...). A series
+is a family of metrics named ``FAMILY[LABEL]`` (``accuracy_by_length[10-14]``), with an
+optional ``FAMILY.threshold``; the exercise says how to plot it (``Exercise.series``: title,
+axes), else the family's name titles it.
 
 Like the class report, a page runs no script and loads nothing (a Content-Security-Policy
 forbids it), and every text that comes from a submission is HTML-escaped.
@@ -17,6 +18,8 @@ import re
 from pathlib import Path
 
 from checkers.batch.gradebook import Row
+from checkers.engine.errors import GraderError
+from checkers.engine.model import SeriesPlot
 from checkers.engine.report import CheckResult
 
 COLORS = {"passed": "#2e7d32", "failed": "#ef6c00", "error": "#b71c1c", "timeout": "#f9a825",
@@ -25,14 +28,6 @@ COLORS = {"passed": "#2e7d32", "failed": "#ef6c00", "error": "#b71c1c", "timeout
 SERIES_COLOR = "#3366cc"
 THRESHOLD_COLOR = "#d81b60"
 _SERIES = re.compile(r"^(?P<family>[A-Za-z_][\w]*)\[(?P<label>[^\]]+)\]$")
-# family -> (title, x axis, y axis, fixed y range 0..1)
-FAMILIES: dict[str, tuple[str, str, str, bool]] = {
-    "accuracy_by_length": ("Accuracy by string length", "string length (letters)",
-                           "accuracy", True),
-    "errors_by_field": ("Wrong conversions by date field", "field",
-                        "share of dates with this field wrong", True),
-    "loss_by_passage": ("Loss per held-out passage", "passage", "nats/char", False),
-}
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
@@ -69,10 +64,13 @@ def series_of(check: CheckResult) -> dict[str, tuple[list[str], list[float], flo
 
 
 def series_svg(family: str, labels: list[str], values: list[float],
-               threshold: float | None = None, width: int = 620, height: int = 250) -> str:
-    """A bar chart of one series, with a dashed line at the threshold when there is one."""
-    title, x_label, y_label, unit_range = FAMILIES.get(
-        family, (family.replace("_", " "), "", family, False))
+               threshold: float | None = None, width: int = 620, height: int = 250,
+               plot: SeriesPlot | None = None) -> str:
+    """A bar chart of one series, with a dashed line at the threshold when there is one;
+    ``plot`` (the exercise's) names it and its axes."""
+    plot = plot or SeriesPlot(family, family.replace("_", " "), "", family)
+    title, x_label, y_label, unit_range = (plot.title, plot.x_label, plot.y_label,
+                                           plot.unit_range)
     top_value = 1.0 if unit_range else max([*values, threshold or 0.0, 1e-9]) * 1.15
     left, bottom, top = 56, 42, 26
     plot_w, plot_h = width - left - 16, height - bottom - top
@@ -120,7 +118,7 @@ def _badge(status: str) -> str:
             f"{_e(status)}</span>")
 
 
-def _check_section(check: CheckResult) -> str:
+def _check_section(check: CheckResult, plots: dict[str, SeriesPlot]) -> str:
     parts = [f'<div class="check" id="{_e(check.id)}"><h3>{_e(check.name)} {_badge(check.status)}'
              f'</h3><p class="muted">{_e(check.id)} · {check.score:g} of {check.max_score:g} '
              "points</p>", f"<pre>{_e(check.feedback.strip() or '(no feedback)')}</pre>"]
@@ -134,9 +132,19 @@ def _check_section(check: CheckResult) -> str:
             f'<tr><td>{_e(k)}</td><td class="num">{v:.4g}</td></tr>'
             for k, v in scalars.items()) + "</table>")
     for family, (labels, values, threshold) in series_of(check).items():
-        parts.append(series_svg(family, labels, values, threshold))
+        parts.append(series_svg(family, labels, values, threshold, plot=plots.get(family)))
     parts.append("</div>")
     return "".join(parts)
+
+
+def _plots(exercise: str) -> dict[str, SeriesPlot]:
+    """The exercise's series plots by family (none when it is not installed here)."""
+    from checkers.engine.registry import get_exercise
+
+    try:
+        return {plot.family: plot for plot in get_exercise(exercise).series}
+    except GraderError:
+        return {}
 
 
 def render_feedback(row: Row) -> str:
@@ -151,6 +159,7 @@ def render_feedback(row: Row) -> str:
         for c in report.checks)
     notes = "".join(f"<li>{_e(n)}</li>" for n in report.notes)
     title = f"{report.exercise}: feedback for {row.student}"
+    plots = _plots(report.exercise)
     return "\n".join([
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -167,7 +176,7 @@ def render_feedback(row: Row) -> str:
         f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "",
         "<h2>Checks</h2>",
         f"<table><tr><th>check</th><th>points</th><th>status</th></tr>{summary}</table>",
-        *(_check_section(c) for c in report.checks),
+        *(_check_section(c, plots) for c in report.checks),
         "</body></html>",
     ])
 

@@ -189,7 +189,7 @@ def extract_archive(path: Path, dest: Path, caps: Caps | None = None) -> Path:
     """Extract ``path`` (zip or tar) into the new folder ``dest``; returns the folder to grade.
 
     That is ``dest``, or its only subfolder when the archive holds one folder and nothing
-    else (``bob.zip`` holding ``bob/reber.py``). Raises :class:`UnsafeArchive` (with a
+    else (``bob.zip`` holding ``bob/X.py``). Raises :class:`UnsafeArchive` (with a
     message for the student) and leaves nothing behind when the archive is corrupt, unsafe
     or over the caps.
     """

@@ -7,14 +7,14 @@ errors (no such folder, unknown exercise or check, gradebook busy).
 
 Typical use::
 
-    seqgrade grade reber submissions/ --db grades.sqlite --jobs 2     # run again to resume
-    seqgrade grade reber submissions/ --db grades.sqlite --dask tcp://scheduler:8786
+    seqgrade grade X submissions/ --db grades.sqlite --jobs 2         # run again to resume
+    seqgrade grade X submissions/ --db grades.sqlite --dask tcp://scheduler:8786
     seqgrade export --db grades.sqlite --format csv --out grades.csv
     seqgrade export --db grades.sqlite --format gradescope --out gradescope/
     seqgrade export --db grades.sqlite --format canvas --roster roster.csv --out canvas.csv
     seqgrade report --db grades.sqlite --html report.html
     seqgrade feedback --db grades.sqlite --out feedback/          # one page per student
-    seqgrade autograder reber --out autograder.zip --config course.toml   # a secret seed
+    seqgrade autograder X --out autograder.zip --config course.toml   # a secret seed
 
 Extra options of ``grade``: ``--checks ID[,ID...]`` (a subset of the checks),
 ``--no-resume`` (grade everything again), ``--seed``, ``--data-dir``, ``--timeout-scale``.

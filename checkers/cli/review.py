@@ -2,8 +2,8 @@
 
     seqgrade review --db grades.sqlite                  # interactive (a terminal), else a list
     seqgrade review --db grades.sqlite --list [--all]   # the flagged checks, with verdicts
-    seqgrade review --db grades.sqlite --set alice qa.q3=7 qa.q5=4 --reason "reads fine"
-    seqgrade review --db grades.sqlite --clear alice qa.q3
+    seqgrade review --db grades.sqlite --set alice X.q3=7 X.q5=4 --reason "reads fine"
+    seqgrade review --db grades.sqlite --clear alice X.q3
     seqgrade review --db grades.sqlite --serve [--port N]   # the review page, in a browser
 """
 

@@ -3,7 +3,7 @@
 Generated from the ``.py`` stub, so both always show the same API: the stub's docstring as
 teaching markdown, its imports and constants, one code cell per function to implement, a
 training cell and a self-check cell (both tagged ``seqgrade-ignore``: the grader skips
-them). A text exercise (``qa``) gets a notebook that explains where the answers go and
+them). A text exercise (``grades="text"``) gets a notebook that explains where the answers go and
 self-checks the answers file.
 """
 
@@ -131,7 +131,8 @@ def text_notebook(exercise: Exercise, answers_name: str) -> nbformat.NotebookNod
             f"## Where the answers go\n\nWrite your answers in `{answers_name}` (beside this "
             "notebook), under its `## qN` headings: that file is what you submit "
             f"(`seqgrade check {exercise.name} {answers_name}`). The cell below self-checks "
-            "it; `checkers.hint(\"qa.q1\")` gives a hint for one question."),
+            f"it; `checkers.hint(\"{exercise.checks[0].id}\")` gives a hint for one "
+            "question."),
     ]
     cells += _check_cells(exercise, repr(answers_name))
     return new_notebook(cells=cells, metadata={

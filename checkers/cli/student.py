@@ -235,7 +235,7 @@ def _artifact_provenance(exercise) -> list[str]:
             data = json.loads(summary.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if not isinstance(data, dict):  # a JSON artifact itself (wordgen's vocabulary)
+        if not isinstance(data, dict):  # a JSON artifact itself (a vocabulary)
             continue
         line = f"{name}: trained on {data.get('hardware', 'unknown hardware')}"
         if isinstance(data.get("best_heldout_loss"), int | float):

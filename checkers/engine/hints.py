@@ -1,10 +1,10 @@
 """Hints for the self-check, as data: ``hints.yaml`` beside an exercise's checks.
 
-learntools-style: ``checkers.hint("reber.dataset")`` gives the check's general hint plus
+learntools-style: ``checkers.hint("X.dataset")`` gives the check's general hint plus
 the one for the way the check last failed in this session (its *failure kind*). The file
 maps check ids to hints::
 
-    reber.dataset:
+    X.dataset:
       hint: Build the valid half and the corrupted half separately, then shuffle.
       failed: Count the labels: exactly size // 2 must be 1.0.
 

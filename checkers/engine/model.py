@@ -132,6 +132,19 @@ class LeaderboardColumn:
 
 
 @dataclass(frozen=True)
+class SeriesPlot:
+    """How a student's feedback page plots a series of metrics ``FAMILY[LABEL]`` (with an
+    optional ``FAMILY.threshold``) that a check reports: one bar per label."""
+
+    family: str
+    title: str
+    x_label: str
+    y_label: str
+    # Values are shares (the y axis runs from 0 to 1).
+    unit_range: bool = False
+
+
+@dataclass(frozen=True)
 class ReviewMetrics:
     """The metrics by which a check asks for an instructor's review (``seqgrade review``):
     ``flag`` (non-zero: review this grade) and, optionally, the grader's ``confidence`` in it."""
@@ -202,6 +215,8 @@ class Exercise:
     fetch_data: tuple[tuple[str, str], ...] = ()
     # The metrics by which its checks ask for an instructor's review (None: they never do).
     review: ReviewMetrics | None = None
+    # How feedback pages plot the series of metrics its checks report.
+    series: tuple[SeriesPlot, ...] = ()
 
     def __post_init__(self) -> None:
         if self.grades not in ("code", "text"):

@@ -318,7 +318,7 @@ def self_check(exercise_name: str, submission: Mapping[str, Any] | str | PathLik
 
 
 def hint(check_id: str) -> HintView:
-    """The hint for ``check_id`` (``"reber.dataset"``), addressing its last failure."""
+    """The hint for ``check_id`` (``"X.dataset"``), addressing its last failure."""
     exercise_name = check_id.split(".", 1)[0]
     exercise = get_exercise(exercise_name)
     _check_ids(exercise, [check_id])

@@ -19,6 +19,7 @@ from checkers.authoring import (
     LeaderboardColumn,
     Option,
     Outcome,
+    SeriesPlot,
     Violation,
     derive_seed,
     expect_array,
@@ -546,4 +547,6 @@ EXERCISE = Exercise(
     extras=("rnn-cpu",),
     leaderboard=(LeaderboardColumn("Exact match (v2)", "dates.v2_accuracy", "exact_match"),
                  LeaderboardColumn("Exact match (beam)", "dates.beam_search", "exact_match")),
+    series=(SeriesPlot("errors_by_field", "Wrong conversions by date field", "field",
+                       "share of dates with this field wrong", unit_range=True),),
 )

@@ -19,6 +19,7 @@ from checkers.authoring import (
     LeaderboardColumn,
     NotImplementedInSubmission,
     Outcome,
+    SeriesPlot,
     SubmissionError,
     SubmissionRaised,
     Violation,
@@ -745,4 +746,6 @@ EXERCISE = Exercise(
     extras=("rnn-cpu",),
     leaderboard=(LeaderboardColumn("Accuracy", "reber.accuracy", "accuracy"),
                  LeaderboardColumn("Long-range accuracy", "reber.long_range", "accuracy")),
+    series=(SeriesPlot("accuracy_by_length", "Accuracy by string length",
+                       "string length (letters)", "accuracy", unit_range=True),),
 )

@@ -24,6 +24,7 @@ from checkers.authoring import (
     Exercise,
     LeaderboardColumn,
     Outcome,
+    SeriesPlot,
     SubmissionError,
     Violation,
     derive_seed,
@@ -1021,4 +1022,6 @@ EXERCISE = Exercise(
     fetch_data=(("tinyshakespeare.txt", "checkers.authoring.shakespeare:find_text_file"),),
     leaderboard=(LeaderboardColumn("Held-out nats/char", "textgen.heldout_loss",
                                    "heldout_loss", "asc"),),
+    series=(SeriesPlot("loss_by_passage", "Loss per held-out passage", "passage",
+                       "nats/char"),),
 )
