@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 MAX_WORDS = 300  # only the first MAX_WORDS words of an answer are graded
 MAX_SENTENCE_WORDS = 45
@@ -25,9 +24,6 @@ FUNCTION_WORDS = frozenset(
     up out off down again once further own same s t""".split()
 )
 
-NEGATION = re.compile(
-    r"\b(?:not|no|never|cannot|neither|nor|without|none|nothing|unable|lacks?)\b|n't\b"
-)
 _NEGATION_STRIP = (
     (re.compile(r"\bcannot\b"), "can"),
     (re.compile(r"\bcan't\b"), "can"),
@@ -131,58 +127,11 @@ def units(text: str, max_units: int = 120) -> list[str]:
     return list(found)[:max_units]
 
 
-def negation_count(text: str) -> int:
-    """How many negation cues ``text`` holds."""
-    return len(NEGATION.findall(text))
-
-
 def strip_negation(text: str) -> str:
     """``text`` with its negation cues removed ("cannot learn" → "can learn")."""
     for pattern, replacement in _NEGATION_STRIP:
         text = pattern.sub(replacement, text)
     return " ".join(text.split())
-
-
-@lru_cache(maxsize=64)
-def _antonym_patterns(
-    pairs: tuple[tuple[str, str], ...],
-) -> tuple[tuple[re.Pattern[str], dict[str, str]], ...]:
-    return tuple(
-        (re.compile(rf"\b({re.escape(a)}|{re.escape(b)})\b"), {a: b, b: a}) for a, b in pairs
-    )
-
-
-def flips(text: str, pairs: tuple[tuple[str, str], ...]) -> list[tuple[int, str]]:
-    """Versions of ``text`` that state the opposite: each antonym pair of ``pairs``
-    ("stateless" ↔ "stateful", "high" ↔ "low", ...) exchanged, one pair at a time.
-
-    Returns ``(index of the pair, flipped text)`` for every pair that occurs in ``text``.
-    """
-    out: list[tuple[int, str]] = []
-    for index, (pattern, mapping) in enumerate(_antonym_patterns(pairs)):
-        if pattern.search(text):
-            flipped = pattern.sub(lambda m, mp=mapping: mp[m.group(1)], text)
-            if flipped != text:
-                out.append((index, flipped))
-    return out
-
-
-def pair_sides(text: str, pairs: tuple[tuple[str, str], ...]) -> frozenset[int]:
-    """Indices of the antonym pairs whose *both* words occur in ``text``.
-
-    Exchanging such a pair only reorders words, which a mean-pooled embedding barely sees,
-    so the flip test is not applied to it.
-    """
-    both = set()
-    for index, (a, b) in enumerate(pairs):
-        if re.search(rf"\b{re.escape(a)}\b", text) and re.search(rf"\b{re.escape(b)}\b", text):
-            both.add(index)
-    return frozenset(both)
-
-
-def negation_parity(text: str) -> int:
-    """0 when ``text`` holds an even number of negation cues, 1 when odd."""
-    return negation_count(text) % 2
 
 
 def function_word_ratio(text: str) -> float:
