@@ -12,9 +12,10 @@ is a counterexample too; a time-out, a crashed worker, a missing function or
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky, FlakyFailure
 
@@ -47,6 +48,69 @@ class _Abort(Exception):
 _FATAL = (CallTimeout, WorkerDied, NotImplementedInSubmission, MissingFunction)
 
 
+@dataclass
+class _PropertyRun:
+    """The state of one property run: what each example did."""
+
+    ctx: Context
+    test: Callable[[Any], None]
+    fatal: list[SubmissionError] = field(default_factory=list)
+    failures: list[tuple[Any, str]] = field(default_factory=list)
+    observed: list[Any] = field(default_factory=list)
+    blocked: list[tuple[str, str]] = field(default_factory=list)  # (function, its check)
+
+    def attempt(self, example: Any) -> None:
+        """Run the test on one example, recording how it went (Hypothesis calls this)."""
+        if self.fatal:
+            raise _Abort
+        try:
+            self.test(example)
+            self.observed.append(example)
+        except CheckFailed as violation:
+            self.failures.append((example, str(violation)))
+            raise
+        except _FATAL as error:
+            self.fatal.append(error)
+            raise _Abort from None
+        except SubmissionError as error:
+            blocker = self.ctx.blocking_check(error)
+            if blocker is not None:  # raised inside a function whose check failed
+                self.blocked.append(blocker)
+                return
+            self.failures.append((example, error.message))
+            raise Violation(error.message) from None
+
+    def try_edges(self, edges: Sequence[Any]) -> None:
+        """Try the named edge cases in order, stopping at the first that fails."""
+        for edge in edges:
+            try:
+                self.attempt(edge)
+            except CheckFailed:
+                return
+            except _Abort:
+                _raise_fatal(self.fatal)
+
+
+def _hypothesis_test(run: _PropertyRun, strategy: st.SearchStrategy, max_examples: int,
+                     explicit: Sequence[Any]) -> Callable[[], None]:
+    """The Hypothesis test over ``run.attempt``: seeded, no database, quiet, shrinking."""
+    config = settings(
+        database=None,
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    test = given(strategy)(run.attempt)
+    for case in reversed(explicit):
+        test = example(case)(test)
+    return seed(run.ctx.seed_for("hypothesis"))(config(test))
+
+
 def run_property(
     ctx: Context,
     strategy: st.SearchStrategy,
@@ -63,77 +127,23 @@ def run_property(
     tried one by one only once the generated examples held, so that a named edge case
     never hides a smaller, shrunk counterexample.
     """
-    fatal: list[SubmissionError] = []
-    failures: list[tuple[Any, str]] = []
-    observed: list[Any] = []
-    blocked: list[tuple[str, str]] = []  # (function, its check) per example not judged
-
-    def attempt(example: Any) -> None:
-        if fatal:
-            raise _Abort
-        try:
-            test(example)
-            observed.append(example)
-        except Violation as violation:
-            failures.append((example, str(violation)))
-            raise
-        except _FATAL as error:
-            fatal.append(error)
-            raise _Abort from None
-        except SubmissionError as error:
-            blocker = ctx.blocking_check(error)
-            if blocker is not None:  # raised inside a function whose check failed
-                blocked.append(blocker)
-                return
-            failures.append((example, error.message))
-            raise Violation(error.message) from None
-
-    config = settings(
-        database=None,
-        max_examples=max_examples,
-        deadline=None,
-        derandomize=False,
-        suppress_health_check=list(HealthCheck),
-        verbosity=Verbosity.quiet,
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        report_multiple_bugs=False,
-        print_blob=False,
-    )
-    runner = given(strategy)(attempt)
-    for example in reversed(explicit or []):
-        from hypothesis import example as hypothesis_example
-
-        runner = hypothesis_example(example)(runner)
-    runner = seed(ctx.seed_for("hypothesis"))(config(runner))
+    run = _PropertyRun(ctx, test)
     try:
-        runner()
+        _hypothesis_test(run, strategy, max_examples, explicit or [])()
     except _Abort:
         pass
-    except (Violation, Flaky, FlakyFailure, AssertionError):
+    except (Flaky, FlakyFailure, AssertionError):  # CheckFailed (a Violation) among them
         pass
     except BaseException as error:  # an ExceptionGroup from Hypothesis, for instance
-        if not failures and not fatal:
+        if not run.failures and not run.fatal:
             raise error
-    _raise_fatal(fatal)
-    if not failures:
-        _try_edges(edges, attempt, fatal)
-    if failures:
-        example, message = failures[-1]
-        return Outcome.failed(message, counterexample=describe(example))
-    return _unfailed(len(observed), blocked)
-
-
-def _try_edges(edges: Sequence[Any], attempt: Callable[[Any], None],
-               fatal: list[SubmissionError]) -> None:
-    """Try the named edge cases in order, stopping at the first that fails (``attempt``
-    records it); a fatal submission error is raised as the property runner raises it."""
-    for edge in edges:
-        try:
-            attempt(edge)
-        except Violation:
-            return
-        except _Abort:
-            _raise_fatal(fatal)
+    _raise_fatal(run.fatal)
+    if not run.failures:
+        run.try_edges(edges)
+    if run.failures:
+        case, message = run.failures[-1]
+        return Outcome.failed(message, counterexample=describe(case))
+    return _unfailed(len(run.observed), run.blocked)
 
 
 def _raise_fatal(fatal: list[SubmissionError]) -> None:
