@@ -205,11 +205,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                   "of the seqgrade repository)")
             status = EXIT_NOT_FULL_MARKS
             continue
-        report = grade(exercise.name, path, seed=grading_seed(args), options=grading_options(args))
+        call_times: dict[str, float] = {}
+        report = grade(exercise.name, path, seed=grading_seed(args), options=grading_options(args),
+                       call_times=call_times)
         full = report.score >= report.max_score
         mark = "OK " if full else "LOW"
         print(f"[{mark}] {exercise.name}: {report.score:g}/{report.max_score:g} "
-              f"in {report.duration_s:.1f} s")
+              f"in {report.duration_s:.1f} s" + _recorded_time(exercise, report, call_times,
+                                                            args.record_time and full))
         for check in report.checks:
             figures = ", ".join(f"{k} = {v:.4g}" for k, v in check.metrics.items()
                                 if "[" not in k and not k.endswith(".threshold"))
@@ -224,6 +227,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if not full:
             status = EXIT_NOT_FULL_MARKS
     return status
+
+
+def _recorded_time(exercise, report, call_times: dict[str, float], record: bool) -> str:
+    """Record the reference's grading time (``--record-time``), or say how it compares
+    with the recorded one: the default time budget derives from it."""
+    from checkers.engine.budget import ReferenceTime, load_reference_time, write_reference_time
+
+    if record:
+        import os
+        import time
+
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        measured = f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load {load:.1f}"
+        path = write_reference_time(exercise, ReferenceTime(report.duration_s, call_times,
+                                                            measured))
+        return f" (recorded in {path})"
+    recorded = load_reference_time(exercise)
+    if recorded is None:
+        return " (no time recorded: --record-time)"
+    return f" ({report.duration_s / recorded.seconds:.2f}× the recorded {recorded.seconds:.1f} s)"
 
 
 def _artifact_provenance(exercise) -> list[str]:
@@ -326,6 +349,10 @@ def install_validate(commands: argparse._SubParsersAction) -> None:
     """Register ``seqgrade validate``."""
     validate = commands.add_parser("validate", help="every reference earns full marks")
     validate.add_argument("exercises", nargs="*")
+    validate.add_argument("--record-time", action="store_true",
+                          help="record each reference's grading time beside its exercise "
+                               "(reference_time.toml): the default time budget and the hang "
+                               "limits derive from it")
     add_grading_options(validate)
     validate.set_defaults(run=_cmd_validate)
 

@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from checkers.engine.budget import CallClock, default_budget, load_reference_time
 from checkers.engine.errors import (
     CheckFailed,
     GraderEnvironmentError,
@@ -113,19 +114,27 @@ def grade_with_runner(
     notes: list[str] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
     time_budget: float | None = None,
+    call_times: dict[str, float] | None = None,
 ) -> Report:
     """Grade with an existing runner (sandboxed or in-process).
 
     ``time_budget`` (seconds of wall clock for the whole submission): calls are cut at
     what is left of it, and once it is spent the remaining checks are not run (0 points,
-    status ``timeout``, a message saying so). ``Exercise.prepare`` runs at the start of the
-    first check that runs.
+    status ``timeout``, a message saying so); with it, the hang limits of
+    :mod:`checkers.engine.budget` apply and the report says how long the reference takes.
+    ``call_times``, when given, receives the slowest call of each function (seconds).
+    ``Exercise.prepare`` runs at the start of the first check that runs.
     """
     started = time.perf_counter()
     options = GradingOptions.of(options).for_exercise(exercise.options, exercise.name)
+    reference = None
     if time_budget is not None:
         # Context caps every call at what is left (see Context._time_limit).
         options = options.replace(deadline=time.monotonic() + time_budget)
+        reference = load_reference_time(exercise)
+        if reference is not None:
+            notes = [*(notes or []), reference.note(time_budget)]
+    clock = CallClock(runner, reference, options.timeout_scale)
     results: list[CheckResult] = []
     prepare = exercise.prepare
     for check in exercise.checks:
@@ -136,13 +145,15 @@ def grade_with_runner(
         else:
             if prepare is not None:
                 check, prepare = _preparing(check, prepare), None
-            result = run_check(check, exercise, runner, seed, options, results)
+            result = run_check(check, exercise, clock, seed, options, results)
         fatal = getattr(runner, "fatal", None)
         if fatal is not None:  # raised inside the check, and perhaps caught there
             raise fatal
         results.append(result)
         if on_check is not None:
             on_check(result)
+    if call_times is not None:
+        call_times.update(clock.slowest)
     all_notes = list(notes or []) + list(getattr(runner, "notes", []))
     return Report(
         exercise=exercise.name,
@@ -226,14 +237,21 @@ def grade(
     limits: Limits | None = None,
     checks: Sequence[str] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
+    call_times: dict[str, float] | None = None,
 ) -> Report:
     """Grade the submission at ``path`` for ``exercise_name`` in a sandbox.
 
     ``options.config_path`` names an instructor's TOML file (points, limits and options per
-    exercise, see :mod:`checkers.engine.config`).
+    exercise, see :mod:`checkers.engine.config`). Without ``limits``, the time budget is
+    the exercise's default (:func:`checkers.engine.budget.default_budget`: a multiple of
+    the reference's recorded grading time), unless the course file sets one.
+    ``call_times``: see :func:`grade_with_runner`.
     """
-    exercise, options, limits = _configured(get_exercise(exercise_name),
-                                            GradingOptions.of(options), limits or Limits())
+    exercise = get_exercise(exercise_name)
+    if limits is None:
+        budget = default_budget(exercise)
+        limits = Limits() if budget is None else Limits(time_budget=budget)
+    exercise, options, limits = _configured(exercise, GradingOptions.of(options), limits)
     path = Path(path)
     label = str(path)
     if exercise.grades == "text":
@@ -259,7 +277,7 @@ def grade(
         report = grade_with_runner(
             exercise, runner, submission_label=label, seed=seed, options=options,
             checks=checks, notes=submission.notes, on_check=on_check,
-            time_budget=limits.time_budget,
+            time_budget=limits.time_budget, call_times=call_times,
         )
     finally:
         runner.close()
