@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -116,61 +117,85 @@ def _geometric_p_value(runs: list[int], buckets: int = 6) -> float:
     return float(stats.chisquare(counts, expected_p * len(runs)).pvalue)
 
 
-def check_generate_coverage(ctx: Context) -> Outcome:
-    """Every branch is taken about equally often; loops repeat as the grammar makes them."""
-    rng = ctx.rng("seeds")
-    seeds = rng.integers(0, 2**32 - 1, size=1200)
-    choices: dict[int, Counter] = {state: Counter() for state in oracle.CHOICE_STATES}
-    outer = Counter()
-    runs: dict[str, list[int]] = {"S loop of state 2": [], "T loop of state 3": []}
-    invalid = 0
-    calls = [("default_reber_grammar" if index % 2 == 0 else "embedded_reber_grammar",
-              int(seed)) for index, seed in enumerate(seeds)]
-    for grammar, s in _generate_many(ctx, "generate_string", calls):
-        # Invalid strings cost reber.generate_valid; coverage is read from the valid ones.
+@dataclass
+class _Coverage:
+    """Branch and loop counts read from the valid generated strings."""
+
+    choices: dict[int, Counter] = field(
+        default_factory=lambda: {state: Counter() for state in oracle.CHOICE_STATES})
+    outer: Counter = field(default_factory=Counter)
+    runs: dict[str, list[int]] = field(
+        default_factory=lambda: {"S loop of state 2": [], "T loop of state 3": []})
+    invalid: int = 0
+
+    def add(self, grammar: str, s: str) -> None:
+        """Count one generated string (an invalid one only as invalid)."""
         if grammar == "embedded_reber_grammar":
             if not oracle.is_embedded_reber(s):
-                invalid += 1
-                continue
-            outer[s[1]] += 1
+                self.invalid += 1
+                return
+            self.outer[s[1]] += 1
             s = s[2:-2]
         path = oracle.reber_path(s)
         if path is None:
-            invalid += 1
-            continue
+            self.invalid += 1
+            return
         for state, letter in path:
-            if state in choices:
-                choices[state][letter] += 1
-        runs["S loop of state 2"] += _loop_runs(path, 2, "S")
-        runs["T loop of state 3"] += _loop_runs(path, 3, "T")
+            if state in self.choices:
+                self.choices[state][letter] += 1
+        self.runs["S loop of state 2"] += _loop_runs(path, 2, "S")
+        self.runs["T loop of state 3"] += _loop_runs(path, 3, "T")
+
+    def branch_problems(self) -> list[str]:
+        """Branches not taken about equally often (chi-square), or never reached."""
+        problems = []
+        tables = [("the first letter after B of the embedded grammar", self.outer, "TP")]
+        tables += [(f"state {state} of the Reber grammar", self.choices[state],
+                    "".join(oracle.REBER_TRANSITIONS[state]))
+                   for state in oracle.CHOICE_STATES]
+        for label, counter, letters in tables:
+            observed = [counter[letter] for letter in letters]
+            if sum(observed) == 0:
+                problems.append(f"{label} was never reached")
+                continue
+            p_value = float(stats.chisquare(observed).pvalue)
+            if p_value < SIGNIFICANCE:
+                shares = ", ".join(f"{letter}: {n}"
+                                   for letter, n in zip(letters, observed, strict=True))
+                problems.append(f"at {label} the branches were taken {shares} times "
+                                f"(each should be taken about equally often; p = {p_value:.1e})")
+        return problems
+
+    def loop_problems(self) -> list[str]:
+        """Loops whose repeats are not geometric with p = 1/2, or never entered."""
+        problems = []
+        for label, observed_runs in self.runs.items():
+            if not observed_runs:
+                problems.append(f"the {label} was never entered")
+                continue
+            p_value = _geometric_p_value(observed_runs)
+            if p_value < SIGNIFICANCE:
+                longest = max(observed_runs, default=0)
+                problems.append(f"the {label} repeats too rarely or too often (longest run "
+                                f"{longest} over {len(observed_runs)} visits; each repeat "
+                                f"should happen with probability 1/2, p = {p_value:.1e})")
+        return problems
+
+
+def check_generate_coverage(ctx: Context) -> Outcome:
+    """Every branch is taken about equally often; loops repeat as the grammar makes them."""
+    seeds = ctx.rng("seeds").integers(0, 2**32 - 1, size=1200)
+    calls = [("default_reber_grammar" if index % 2 == 0 else "embedded_reber_grammar",
+              int(seed)) for index, seed in enumerate(seeds)]
+    coverage = _Coverage()
+    # Invalid strings cost reber.generate_valid; coverage is read from the valid ones.
+    for grammar, s in _generate_many(ctx, "generate_string", calls):
+        coverage.add(grammar, s)
+    invalid = coverage.invalid
     if invalid == len(seeds):
         return Outcome.blocked("reber.generate_valid", f"none of {len(seeds)} generated "
                                "strings is valid, so no branch of the grammar can be read")
-    problems = []
-    tables = [("the first letter after B of the embedded grammar", outer, "TP")]
-    tables += [(f"state {state} of the Reber grammar", choices[state],
-                "".join(oracle.REBER_TRANSITIONS[state])) for state in oracle.CHOICE_STATES]
-    for label, counter, letters in tables:
-        observed = [counter[letter] for letter in letters]
-        if sum(observed) == 0:
-            problems.append(f"{label} was never reached")
-            continue
-        p_value = float(stats.chisquare(observed).pvalue)
-        if p_value < SIGNIFICANCE:
-            shares = ", ".join(f"{letter}: {n}" for letter, n in zip(letters, observed,
-                                                                      strict=True))
-            problems.append(f"at {label} the branches were taken {shares} times "
-                            f"(each should be taken about equally often; p = {p_value:.1e})")
-    for label, observed_runs in runs.items():
-        if not observed_runs:
-            problems.append(f"the {label} was never entered")
-            continue
-        p_value = _geometric_p_value(observed_runs)
-        if p_value < SIGNIFICANCE:
-            longest = max(observed_runs, default=0)
-            problems.append(f"the {label} repeats too rarely or too often (longest run "
-                            f"{longest} over {len(observed_runs)} visits; each repeat should "
-                            f"happen with probability 1/2, p = {p_value:.1e})")
+    problems = coverage.branch_problems() + coverage.loop_problems()
     valid = f"the {len(seeds) - invalid} valid strings of {len(seeds)} generated"
     if problems:
         over = valid if invalid else f"{len(seeds)} generated strings"
