@@ -343,6 +343,10 @@ class SandboxRunner:
                 return
         # Asked before the submission is imported, so nothing of it can alter the answer.
         self._collect_isolation_notes()
+        self._load()
+
+    def _load(self) -> None:
+        """Import the submission in the started worker; what it defines, or why not."""
         load_timeout = self.limits.load_timeout
         if self.limits.time_budget is not None:  # the import counts against the budget
             left = self._created + self.limits.time_budget - time.monotonic()
@@ -365,7 +369,11 @@ class SandboxRunner:
             value = reply.get("value")
             self.defined = [str(n) for n in value] if isinstance(value, list) else []
             return
-        error = reply.get("error", {})
+        self._import_failed(reply.get("error", {}))
+
+    def _import_failed(self, error: dict[str, Any]) -> None:
+        """The import raised: a syntax error ends the worker; otherwise what the module
+        defined before it stopped stays, with a note saying where it stopped."""
         if error.get("type") == "SyntaxError" or "SyntaxError" in error.get("mro", []):
             self.load_error = f"your file has a syntax error: {error.get('message', '')}"
             self._kill()
@@ -597,6 +605,11 @@ class SandboxRunner:
             self._start()
         if self.load_error is not None:
             raise SubmissionError(self.load_error)
+
+    def ensure_started(self) -> None:
+        """Start the worker (and import the submission) now, if it is not running: what a
+        call would do first (so that the call's own time can be measured apart)."""
+        self._ensure_started()
 
     # -- Runner API ---------------------------------------------------------------------
 

@@ -241,19 +241,8 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
     ``cover`` are grader folders (a course's exercise package in site-packages) that an
     empty read-only tmpfs covers where they fall inside what the root keeps.
     """
-    notes: list[str] = []
     modules = worker_modules()
-    protected = [grader_package(), work.resolve()]
-    kept_data = []
-    for path in data:
-        why = refused_data(path, protected) if path.exists() else "it does not exist"
-        if why:
-            notes.append(f"data {path} was not made visible to the submission ({why})")
-        else:
-            # At its real place and at the path the grader was given (which may pass
-            # through a symlink, e.g. a data folder linked into a checkout).
-            kept_data += [(path.resolve(), path.resolve()),
-                          (path.resolve(), Path(os.path.abspath(path)))]
+    kept_data, notes = _visible_data(data, work)
     root = work.parent / ".seqgrade-root"
     _tmpfs(libc, root, "size=8m,mode=755")
     # The private /tmp first: a Python installation or declared data under /tmp (a
@@ -269,13 +258,7 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
     for source, target in dict.fromkeys(kept_data):
         _bind(libc, source, root / target.relative_to("/"))
     for path in cover or []:
-        inside = root / path.resolve().relative_to("/")
-        if inside.is_dir() and libc.mount(b"tmpfs", str(inside).encode(), b"tmpfs",
-                                         MS_NOSUID | MS_NODEV | MS_RDONLY, b"size=4k") != 0:
-            raise OSError(ctypes.get_errno(), f"covering {path} failed")
-        if inside.is_file():
-            _check(libc.mount(b"/dev/null", str(inside).encode(), None, MS_BIND, None),
-                   f"covering {path}")
+        _cover(libc, root / path.resolve().relative_to("/"), path)
     package = root / grader_package().relative_to("/")
     _check(libc.mount(None, str(package).encode(), None,
                       MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None),
@@ -283,14 +266,45 @@ def enter(libc: ctypes.CDLL, work: Path, files: dict[Path, bytes], quota_bytes: 
     (root / "proc").mkdir()
     _check(libc.mount(b"proc", str(root / "proc").encode(), b"proc",
                       MS_NOSUID | MS_NODEV, None), "mounting /proc")
-    new_work = Path("/tmp/work")
-    staged = root / "tmp" / "work"
+    _stage(files, root / "tmp" / "work")
+    (root / "var").mkdir()
+    os.symlink("/tmp", root / "var" / "tmp")
+    _pivot(libc, root)
+    return Path("/tmp/work"), notes
+
+
+def _visible_data(data: list[Path], work: Path) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """The declared data to bind, as (source, target) pairs, and notes on any refused (the
+    grader's package and the runner's own folder never are)."""
+    protected = [grader_package(), work.resolve()]
+    kept: list[tuple[Path, Path]] = []
+    notes: list[str] = []
+    for path in data:
+        why = refused_data(path, protected) if path.exists() else "it does not exist"
+        if why:
+            notes.append(f"data {path} was not made visible to the submission ({why})")
+        else:
+            # At its real place and at the path the grader was given (which may pass
+            # through a symlink, e.g. a data folder linked into a checkout).
+            kept += [(path.resolve(), path.resolve()),
+                     (path.resolve(), Path(os.path.abspath(path)))]
+    return kept, notes
+
+
+def _cover(libc: ctypes.CDLL, inside: Path, path: Path) -> None:
+    """Hide a grader folder (an empty read-only tmpfs) or file (/dev/null) in the root."""
+    if inside.is_dir() and libc.mount(b"tmpfs", str(inside).encode(), b"tmpfs",
+                                     MS_NOSUID | MS_NODEV | MS_RDONLY, b"size=4k") != 0:
+        raise OSError(ctypes.get_errno(), f"covering {path} failed")
+    if inside.is_file():
+        _check(libc.mount(b"/dev/null", str(inside).encode(), None, MS_BIND, None),
+               f"covering {path}")
+
+
+def _stage(files: dict[Path, bytes], staged: Path) -> None:
+    """Write the submission's folder (read into memory) where /tmp/work will be."""
     staged.mkdir()
     for relative, content in files.items():
         target = staged / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    (root / "var").mkdir()
-    os.symlink("/tmp", root / "var" / "tmp")
-    _pivot(libc, root)
-    return new_work, notes

@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,47 @@ def _call(module: Any, request: dict[str, Any],
     return result, rngs
 
 
+def _unencodable(error: Exception) -> dict[str, Any]:
+    return {"type": "Unencodable", "mro": [], "message": str(error), "where": ""}
+
+
+def _answer_call(module: types.ModuleType, request: dict[str, Any], source: Path,
+                 reply: dict[str, Any]) -> None:
+    """One call: its plain value and the state of every Generator argument after it."""
+    result, rngs = _call(module, request, source)
+    try:
+        value = protocol.encode_plain(result)
+    except protocol.Unencodable as error:
+        reply.update(ok=False, error=_unencodable(error))
+    else:
+        reply.update(ok=True, value=value, rngs=[g.bit_generator.state for g in rngs])
+
+
+def _answer_call_many(module: types.ModuleType, request: dict[str, Any], source: Path,
+                      reply: dict[str, Any]) -> None:
+    """One function called with each (args, kwargs) in turn; the values so far travel back
+    with the first failure, which ends the batch."""
+    values: list[Any] = []
+    reply["values"] = values
+    for args, kwargs in request["calls"]:
+        result, _ = _call(module, {"func": request["func"], "args": args, "kwargs": kwargs},
+                          source)
+        try:
+            values.append(protocol.encode_plain(result))
+        except protocol.Unencodable as error:
+            reply.update(ok=False, error=_unencodable(error))
+            return
+    reply["ok"] = True
+
+
+def _send(replies_fd: int, request: dict[str, Any], reply: dict[str, Any]) -> None:
+    try:
+        protocol.write_message(replies_fd, reply)
+    except (ValueError, OverflowError) as error:  # e.g. a non-finite float oddity
+        protocol.write_message(replies_fd, {"id": request.get("id"), "ok": False,
+                                            "output": "", "error": _unencodable(error)})
+
+
 def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
           isolation: dict[str, Any]) -> None:
     """Answer requests until the grader closes the pipe or asks to exit."""
@@ -191,47 +233,22 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
             return
         reply: dict[str, Any] = {"id": request.get("id")}
         op = request.get("op")
+        if op == "exit":
+            return
         try:
-            if op == "exit":
-                return
             if op == "load":
                 # Kept even if running it fails part-way: what it defined is still gradable.
                 module = _new_module(source)
                 module.__spec__.loader.exec_module(module)
-                names = sorted(n for n in vars(module) if not n.startswith("_"))
-                reply.update(ok=True, value=names)
+                reply.update(ok=True, value=sorted(n for n in vars(module)
+                                                   if not n.startswith("_")))
             elif op == "notes":  # asked before the submission is imported
                 reply.update(ok=True, value=isolation)
-            elif op == "call":
+            elif op in ("call", "call_many"):
                 if module is None:
                     raise RuntimeError("the submission is not loaded")
-                result, rngs = _call(module, request, source)
-                try:
-                    value = protocol.encode_plain(result)
-                except protocol.Unencodable as error:
-                    reply.update(ok=False, error={"type": "Unencodable", "mro": [],
-                                                  "message": str(error), "where": ""})
-                else:
-                    reply.update(ok=True, value=value,
-                                 rngs=[g.bit_generator.state for g in rngs])
-            elif op == "call_many":
-                # One function called with each (args, kwargs) in turn; the values so far
-                # travel back with the first failure, which ends the batch.
-                if module is None:
-                    raise RuntimeError("the submission is not loaded")
-                values: list[Any] = []
-                reply["values"] = values
-                for args, kwargs in request["calls"]:
-                    result, _ = _call(module, {"func": request["func"], "args": args,
-                                               "kwargs": kwargs}, source)
-                    try:
-                        values.append(protocol.encode_plain(result))
-                    except protocol.Unencodable as error:
-                        reply.update(ok=False, error={"type": "Unencodable", "mro": [],
-                                                      "message": str(error), "where": ""})
-                        break
-                else:
-                    reply["ok"] = True
+                answer = _answer_call if op == "call" else _answer_call_many
+                answer(module, request, source, reply)
             else:
                 raise ValueError(f"unknown op {op!r}")
         except _MissingFunction as error:
@@ -240,13 +257,7 @@ def serve(requests_fd: int, replies_fd: int, source: Path, capture: _Capture,
         except BaseException as error:  # noqa: BLE001 - SystemExit, KeyboardInterrupt too
             reply.update(ok=False, error=describe_exception(error, source))
         reply["output"] = capture.take()
-        try:
-            protocol.write_message(replies_fd, reply)
-        except (ValueError, OverflowError) as error:  # e.g. a non-finite float oddity
-            protocol.write_message(replies_fd, {
-                "id": request.get("id"), "ok": False, "output": "",
-                "error": {"type": "Unencodable", "mro": [], "message": str(error),
-                          "where": ""}})
+        _send(replies_fd, request, reply)
 
 
 def apply_limits(limits: dict[str, int]) -> None:
