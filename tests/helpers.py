@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from checkers.engine.grading import grade
@@ -39,6 +40,14 @@ def grading_options() -> dict:
 def grade_path(exercise: str, path: Path, seed: int = 0, **kwargs) -> Report:
     """Grade a submission path in the sandbox with the test options."""
     return grade(exercise, Path(path), seed=seed, options=grading_options(), **kwargs)
+
+
+@cache
+def reference_report(exercise: str) -> Report:
+    """The reference solution's report in the sandbox (seed 0, every check, the test
+    options), graded once per test process: every test that needs it shares it."""
+    spec = get_exercise(exercise)
+    return grade_path(exercise, spec.solution_path)
 
 
 @dataclass(frozen=True)

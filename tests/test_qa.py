@@ -17,6 +17,7 @@ from checkers.engine.grading import grade
 from checkers.exercises.qa.answers import AnswersFormatError, load_answers, parse_markdown
 from checkers.exercises.qa.keypoints import QUESTION_BY_ID, QUESTION_IDS, QUESTIONS
 from checkers.exercises.qa.scoring import grade_answer
+from tests.helpers import reference_report as cached_reference_report
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "solutions" / "qa_answers.md"
@@ -85,8 +86,9 @@ OFF_TOPIC = (
 
 @pytest.fixture(scope="module")
 def reference_report():
-    """The engine's report for the reference answers."""
-    return grade("qa", REFERENCE)
+    """The engine's report for the reference answers (graded once per process, shared with
+    tests/test_structure.py)."""
+    return cached_reference_report("qa")
 
 
 # ---------------------------------------------------------------- files and templates

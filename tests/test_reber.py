@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from checkers.exercises.reber import oracle as oracle
 from tests.helpers import EXERCISES, SOLUTIONS, copy_artifacts, grade_path
+from tests.helpers import reference_report as cached_reference_report
 
 
 @pytest.fixture(scope="module")
 def reference_report():
-    return grade_path("reber", SOLUTIONS / "reber.py")
+    return cached_reference_report("reber")  # shared with tests/test_structure.py
 
 
 def test_reference_earns_full_marks(reference_report) -> None:
