@@ -3,13 +3,15 @@
     python bench/bench_textgen.py                       # grade the reference in the sandbox
     python bench/bench_textgen.py --calls               # + time the model functions in-process
     python bench/bench_textgen.py --json out.json --seed 3
-    python bench/bench_textgen.py --separation 30        # GRU vs n-gram on graded passages
 
 Prints the score and the wall time of every check (as ``seqgrade check`` grades it: one
 sandboxed worker, which loads TensorFlow and the model once, and transformers once), the
 held-out loss, and with ``--calls`` the time of single calls of the reference functions
 (the first ``sequence_log_probs`` includes the model load and the trace). Wall times
 depend on how busy the machine is; the figures are printed next to ``os.cpu_count()``.
+
+The GRU against the n-gram baselines of ``textgen.heldout_loss``'s line, seed by seed:
+``bench/bench_baselines.py textgen``.
 """
 
 from __future__ import annotations
@@ -83,57 +85,6 @@ def bench_calls(data_dir: str) -> dict:
     return {"calls_s": timings, "heldout_20k_loss": loss}
 
 
-def bench_separation(seeds: int, data_dir: str) -> dict:
-    """Held-out loss of the reference GRU and of n-gram models on the graded passages.
-
-    For each grading seed: the passages textgen.heldout_loss draws, the reference's loss,
-    the grader's Kneser-Ney baseline (the order the check uses) and a 7-gram; the full-marks
-    line of that seed (baseline - margin, at most loss_full_at). The evidence behind the
-    threshold: the GRU must be under the line on every seed, the n-grams over it.
-    """
-    from types import SimpleNamespace
-
-    os.environ["SEQGRADE_DATA_DIR"] = data_dir
-    from checkers.authoring.shakespeare import load_text, split_text
-    from checkers.exercises.textgen import checks, ngram
-    from solutions import textgen as reference
-
-    train = split_text(load_text(data_dir))[0]
-    vocab = tuple(checks.oracle.vocab(train))
-    order, margin = checks.T["ngram_order"], checks.T["ngram_margin"]
-    models = {f"kn{n}": ngram.baseline(train, n, vocab) for n in sorted({order, 7})}
-    rows = []
-    print(f"{'seed':>4} {'gru':>7} " + " ".join(f"{k:>7}" for k in models) + f" {'line':>7}")
-    for seed in range(seeds):
-        ctx = SimpleNamespace(seed=seed, options={"data_dir": data_dir})
-        passages = checks.heldout_passages(ctx)
-        count = sum(len(p) - 1 for p in passages)
-        gru = float(-sum(reference.sequence_log_probs(p).sum() for p in passages) / count)
-        losses = {k: m.loss(passages) for k, m in models.items()}
-        line = min(checks.LOSS_FULL_AT, losses[f"kn{order}"] - margin)
-        rows.append({"seed": seed, "gru": gru, **losses, "full_at": line})
-        print(f"{seed:>4} {gru:7.4f} " + " ".join(f"{v:7.4f}" for v in losses.values())
-              + f" {line:7.4f}", flush=True)
-    gaps = [r[f"kn{order}"] - r["gru"] for r in rows]
-    summary = {
-        "seeds": seeds,
-        "gru_max": max(r["gru"] for r in rows),
-        "gru_mean": sum(r["gru"] for r in rows) / seeds,
-        "ngram_min": {k: min(r[k] for r in rows) for k in models},
-        "gap_min": min(gaps), "gap_mean": sum(gaps) / seeds,
-        "gru_full_marks_on": sum(r["gru"] <= r["full_at"] for r in rows),
-        "ngram_full_marks_on": {k: sum(r[k] <= r["full_at"] for r in rows) for k in models},
-    }
-    print(f"GRU {summary['gru_mean']:.4f} mean, {summary['gru_max']:.4f} worst; the "
-          f"{order}-gram is worse by {summary['gap_min']:.4f} to {max(gaps):.4f} nats/char "
-          f"(mean {summary['gap_mean']:.4f}); full marks: GRU on "
-          f"{summary['gru_full_marks_on']}/{seeds} seeds, n-grams on "
-          f"{summary['ngram_full_marks_on']}")
-    print(f"a fixed line cannot separate them: GRU worst {summary['gru_max']:.4f} vs n-gram "
-          f"best {min(summary['ngram_min'].values()):.4f}")
-    return {"rows": rows, "summary": summary}
-
-
 def main() -> None:
     """Command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -142,14 +93,7 @@ def main() -> None:
                                                              str(DEFAULT_DATA)))
     parser.add_argument("--calls", action="store_true")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--separation", type=int, default=0, metavar="SEEDS",
-                        help="only measure GRU vs n-gram losses on SEEDS grading seeds")
     args = parser.parse_args()
-    if args.separation:
-        out = {"separation": bench_separation(args.separation, args.data_dir)}
-        if args.json:
-            args.json.write_text(json.dumps(out, indent=2) + "\n")
-        return
     out = {"cpus": os.cpu_count(), "grading": bench_grading(args.seed, args.data_dir)}
     if args.calls:
         out["calls"] = bench_calls(args.data_dir)

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checkers.authoring import shakespeare as data
+from checkers.authoring import statistics
 from checkers.engine.grading import grade_with_runner
 from checkers.engine.registry import get_exercise
 from checkers.exercises.textgen import oracle as oracle
@@ -143,13 +144,13 @@ def test_sampling_probs_and_chi_square() -> None:
     assert oracle.sampling_probs([0, 1, 3, 2], 1e-3)[2] > 0.999999
     hot = oracle.sampling_probs([1.0, 2.0, 3.0], 0.5, ())
     cold = oracle.sampling_probs([1.0, 2.0, 3.0], 2.0, ())
-    assert oracle.entropy(hot) < oracle.entropy(cold)
+    assert statistics.entropy(hot) < statistics.entropy(cold)
     rng = np.random.default_rng(0)
     p = oracle.sampling_probs([0.3, -1.0, 2.0, 0.5, 0.0], 1.0, ())
     counts = np.bincount(rng.choice(5, size=2000, p=p), minlength=5)
-    assert oracle.chi_square_p(counts, p) > 1e-3
-    assert oracle.chi_square_p([5, 10], [0.0, 1.0]) == 0.0
-    assert oracle.chi_square_p(counts[::-1], p) < 1e-6
+    assert statistics.chi_square_p(counts, p) > 1e-3
+    assert statistics.chi_square_p([5, 10], [0.0, 1.0]) == 0.0
+    assert statistics.chi_square_p(counts[::-1], p) < 1e-6
 
 
 def test_oracle_ids() -> None:
@@ -355,3 +356,62 @@ def test_quick_training_writes_models_that_load(tmp_path: Path) -> None:
     folder = Path(summary["tiny_gpt2"]["folder"])
     out = reference.generate_with_pretrained("KING:", str(folder), 1, 10, 1.0, 1.0, 0)
     assert len(out[0]) == len("KING:") + 10
+
+
+# ----------------------------------------------------------------------------- baselines
+
+
+@pytest.mark.parametrize("smoothing", ["kn", "mkn", "wb"])
+def test_ngram_models_are_distributions_and_learn(smoothing: str) -> None:
+    from checkers.authoring.ngram import NGramCounts
+
+    text = "abracadabra " * 50
+    vocab = sorted(set(text))
+    counts = NGramCounts([text], 4, len(vocab) + 1)
+    for order in (1, 2, 4):
+        model = counts.model(smoothing, order)
+        for history in ("", "a", "abr", "zzz", "abracad"):
+            # the vocabulary plus one unseen token ([UNK]'s share)
+            total = model.distribution(history, vocab).sum() + model.prob(history, "#")
+            assert total == pytest.approx(1.0)
+    assert counts.model(smoothing, 4).loss(["abracadabra abracadabra"]) < 0.5 * np.log(
+        len(vocab) + 1)
+
+
+def test_ngram_scoring_counts_only_what_it_needs_and_agrees() -> None:
+    from checkers.authoring.ngram import NGramCounts
+
+    text = "the cat sat on the mat; the rat ate the hat. " * 20
+    probe = ["the bat sat", "a mat!"]
+    size = len(set(text)) + 1
+    full, reduced = NGramCounts([text], 5, size), NGramCounts([text], 5, size, score_on=probe)
+    for smoothing in ("kn", "mkn", "wb"):
+        for order in (2, 5):
+            assert reduced.model(smoothing, order).loss(probe) == \
+                full.model(smoothing, order).loss(probe)
+
+
+def test_baseline_family_line_gives_a_baseline_nothing() -> None:
+    from checkers.exercises.textgen.checks import BASELINE_FAMILY
+
+    best = ("6-gram Kneser-Ney", 1.5)
+    assert BASELINE_FAMILY.orders == tuple(range(2, 11))
+    margin = BASELINE_FAMILY.margin
+    at_best = BASELINE_FAMILY.outcome(1.5, 10, "characters", best, {}, "t")
+    below = BASELINE_FAMILY.outcome(1.5 - margin, 10, "characters", best, {}, "t")
+    half = BASELINE_FAMILY.outcome(1.5 - margin / 2, 10, "characters", best, {}, "t")
+    assert (at_best.fraction, half.fraction, below.fraction) == (0.0, pytest.approx(0.5), 1.0)
+    assert below.metrics["t"] == pytest.approx(1.5 - margin)
+
+
+@pytest.mark.slow
+@needs_data
+def test_kneser_ney_ngram_submission_earns_nothing_on_heldout_loss() -> None:
+    report = grade_with_runner(get_exercise("textgen"),
+                               InProcessRunner(_load_mutant("ngram_kneser_ney")),
+                               submission_label="ngram_kneser_ney",
+                               checks=("textgen.heldout_loss",), options={"data_dir": DATA})
+    result = report.result("textgen.heldout_loss")
+    assert result.score == 0, result.feedback
+    assert result.metrics["heldout_loss"] >= result.metrics["baseline_loss"]
+    assert "best n-gram model" in result.feedback

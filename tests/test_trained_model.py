@@ -139,17 +139,6 @@ def test_end_token_lm_stops_every_sequence_at_the_same_length() -> None:
     assert all(set(t[len(prompt):]) <= set(lm_eos.LOGITS) for t in texts)
 
 
-def test_kneser_ney_is_a_distribution_and_learns() -> None:
-    from checkers.exercises.textgen.ngram import KneserNey
-
-    text = "abracadabra " * 50
-    vocab = sorted(set(text))
-    model = KneserNey(text, 4, vocab)
-    for history in ("", "a", "abr", "zzz", "abracad"):
-        assert model.distribution(history).sum() == pytest.approx(1.0)
-    assert model.loss(["abracadabra abracadabra"]) < 0.5 * np.log(len(vocab) + 1)
-
-
 def test_training_summaries_beside_fresh_artifacts_only(tmp_path: Path) -> None:
     from solutions.train_all import write_summaries
 

@@ -232,3 +232,30 @@ def test_quick_training_writes_a_model_that_loads(tmp_path: Path) -> None:
     assert model.output_shape == (None, None, VOCAB_SIZE)
     assert summary["best_heldout_loss"] < np.log(VOCAB_SIZE) + 0.5
     assert json.loads((tmp_path / "wordgen_vocab.json").read_text())[:2] == ["", "[UNK]"]
+
+
+# ----------------------------------------------------------------------------- baselines
+
+
+def test_word_ngrams_share_the_char_interface() -> None:
+    from checkers.authoring.ngram import NGramCounts
+
+    speeches = [[5, 6, 7, 0], [5, 6, 8, 0], [9, 5, 6, 7, 0]]
+    counts = NGramCounts(speeches, 3, 10)
+    for smoothing in ("kn", "mkn", "wb"):
+        model = counts.model(smoothing, 3)
+        assert model.distribution((5, 6), range(10)).sum() == pytest.approx(1.0)
+        assert model.prob((5, 6), 7) > model.prob((5, 6), 9)
+        assert model.log_probs([5, 6, 7, 0]).shape == (3,)
+
+
+@pytest.mark.slow
+@needs_data
+@pytest.mark.parametrize("name", ["ngram_language_model", "bigram_interpolated"])
+def test_word_ngram_submissions_earn_nothing_on_heldout_loss(name: str) -> None:
+    report = grade_with_runner(get_exercise("wordgen"), InProcessRunner(_load_mutant(name)),
+                               submission_label=name, checks=("wordgen.heldout_loss",),
+                               options={"data_dir": DATA})
+    result = report.result("wordgen.heldout_loss")
+    assert result.score == 0, result.feedback
+    assert result.metrics["heldout_loss"] >= result.metrics["baseline_loss"]

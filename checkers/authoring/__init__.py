@@ -19,7 +19,15 @@ from checkers.authoring.expect import (
     expect_str_list,
     expect_tuple,
 )
+from checkers.authoring.lm_checks import BaselineFamily, LogProbFunctions, TrainedLanguageModel
+from checkers.authoring.ngram import NGramCounts, NGramModel
 from checkers.authoring.properties import Violation, run_property
+from checkers.authoring.punctuation import (
+    isolated_marks_problem,
+    pad_punctuation,
+    pad_punctuation_outcome,
+)
+from checkers.authoring.statistics import chi_square_p, entropy
 from checkers.authoring.thresholds import ThresholdsError, load_thresholds
 from checkers.engine.errors import (
     CallTimeout,
@@ -45,6 +53,7 @@ from checkers.engine.model import (
 from checkers.engine.options import Option
 
 __all__ = [
+    "BaselineFamily",
     "CallTimeout",
     "Check",
     "CheckFailed",
@@ -53,6 +62,9 @@ __all__ = [
     "Exercise",
     "GraderSetupError",
     "LeaderboardColumn",
+    "LogProbFunctions",
+    "NGramCounts",
+    "NGramModel",
     "NotImplementedInSubmission",
     "Option",
     "Outcome",
@@ -61,11 +73,14 @@ __all__ = [
     "SubmissionError",
     "SubmissionRaised",
     "ThresholdsError",
+    "TrainedLanguageModel",
     "Violation",
     "WorkerDied",
     "WrongType",
+    "chi_square_p",
     "derive_seed",
     "describe_type",
+    "entropy",
     "expect_array",
     "expect_bool",
     "expect_float",
@@ -75,8 +90,11 @@ __all__ = [
     "expect_str",
     "expect_str_list",
     "expect_tuple",
+    "isolated_marks_problem",
     "linear_credit",
     "load_thresholds",
+    "pad_punctuation",
+    "pad_punctuation_outcome",
     "raised_through",
     "run_property",
 ]

@@ -19,15 +19,20 @@ import numpy as np
 from hypothesis import strategies as st
 
 from checkers.authoring import (
+    BaselineFamily,
     Check,
     Context,
     Exercise,
     LeaderboardColumn,
+    LogProbFunctions,
     Outcome,
     SeriesPlot,
     SubmissionError,
+    TrainedLanguageModel,
     Violation,
+    chi_square_p,
     derive_seed,
+    entropy,
     expect_array,
     expect_int,
     expect_int_list,
@@ -35,31 +40,29 @@ from checkers.authoring import (
     expect_str,
     expect_str_list,
     expect_tuple,
-    linear_credit,
+    pad_punctuation_outcome,
     raised_through,
     run_property,
 )
 from checkers.authoring.shakespeare import load_text, split_text
 from checkers.authoring.thresholds import load_thresholds
-from checkers.authoring.trained_model import (
-    ModelFile,
-    Probe,
-    recurrent_problem,
-    trained_model_outcome,
-)
-from checkers.exercises.textgen import ngram
 from checkers.exercises.textgen import oracle as oracle
 from checkers.exercises.textgen.lm import FOLDER_NAME as LM_FOLDER
 from checkers.exercises.textgen.lm_eos import FOLDER_NAME as LM_EOS_FOLDER
 
 MODEL_TIMEOUT = 240.0
 T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
-    "loss_full_at": float, "loss_zero_at": float, "n_passages": int, "passage_chars": int,
+    "n_passages": int, "passage_chars": int,
     "log_prob_tolerance": float, "abs_prob_tolerance": float, "near_zero_t": float,
-    "significance": float, "ngram_order": int, "ngram_margin": float,
+    "significance": float, "baseline_min_order": int, "baseline_max_order": int,
+    "baseline_margin": float,
     "trained_passages": int, "trained_chance_up_to": float, "trained_min_gap": float})
-LOSS_FULL_AT = T["loss_full_at"]  # nats/char
-LOSS_ZERO_AT = T["loss_zero_at"]
+# heldout_loss: full marks `baseline_margin` nats/char below the best character n-gram model
+# of the family (Kneser-Ney, modified Kneser-Ney or Witten-Bell, orders min-max) trained on
+# the training split, on the same passages; nothing at or above that best.
+BASELINE_FAMILY = BaselineFamily(
+    tuple(range(T["baseline_min_order"], T["baseline_max_order"] + 1)), T["baseline_margin"],
+    "char")
 N_PASSAGES = T["n_passages"]
 PASSAGE_CHARS = T["passage_chars"]
 # sequence_log_probs and next_char_distribution must agree within this many nats
@@ -94,6 +97,11 @@ def _train_and_heldout(ctx: Context) -> tuple[str, str]:
     return _texts(ctx.options.data_dir, ctx.options.heldout_path)
 
 
+def training_sequences(ctx: Context) -> list[str]:
+    """What the n-gram baselines are trained on: the training split, one sequence."""
+    return [_train_and_heldout(ctx)[0]]
+
+
 def model_vocab(ctx: Context) -> list[str]:
     """The model vocabulary without ``[UNK]`` (ids are index + 1)."""
     return oracle.vocab(_train_and_heldout(ctx)[0])
@@ -125,18 +133,17 @@ def check_vocab(ctx: Context) -> Outcome:
             raise Violation(f"build_vocab({source!r}) returned {got_vocab!r}; expected the "
                             f"sorted distinct characters {want_vocab!r}")
         probe = source + other
-        call = f"text_to_ids({probe!r}, vocab={want_vocab!r})"
-        ids = expect_int_list(ctx.call("text_to_ids", probe, want_vocab), call)
         want_ids = oracle.text_to_ids(probe, want_vocab)
-        if ids != want_ids:
-            raise Violation(f"{call} returned {ids!r}; expected {want_ids!r} (StringLookup: "
-                            "id 0 is [UNK] for unknown characters, vocab[i] has id i + 1)")
-        back_call = f"ids_to_text({want_ids!r}, vocab={want_vocab!r})"
-        back = expect_str(ctx.call("ids_to_text", want_ids, want_vocab), back_call)
-        want_back = oracle.ids_to_text(want_ids, want_vocab)
-        if back != want_back:
-            raise Violation(f"{back_call} returned {back!r}; expected {want_back!r} (id 0 "
-                            "decodes to nothing)")
+        # the codec both ways, each against the oracle, text_to_ids first
+        for function, arg, expect, want, why in (
+                ("text_to_ids", probe, expect_int_list, want_ids, "StringLookup: id 0 is "
+                 "[UNK] for unknown characters, vocab[i] has id i + 1"),
+                ("ids_to_text", want_ids, expect_str, oracle.ids_to_text(want_ids, want_vocab),
+                 "id 0 decodes to nothing")):
+            call = f"{function}({arg!r}, vocab={want_vocab!r})"
+            got = expect(ctx.call(function, arg, want_vocab), call)
+            if got != want:
+                raise Violation(f"{call} returned {got!r}; expected {want!r} ({why})")
 
     return run_property(ctx, st.tuples(text, st.text(alphabet=_TEXT_ALPHABET, max_size=10)),
                         prop, max_examples=60,
@@ -252,7 +259,7 @@ def _sampling_frequencies(ctx: Context) -> Outcome | None:
                 f"{banned_ids}); id 0 is [UNK]/padding: drawing it is the `KeyError: 0` bug. "
                 "Give banned ids probability 0 (logit -inf) before sampling")
         probs = oracle.sampling_probs(logits, temperature, banned_ids)
-        p_value = oracle.chi_square_p(counts, probs)
+        p_value = chi_square_p(counts, probs)
         if p_value < SIGNIFICANCE:
             return Outcome.failed(
                 f"with logits {_fmt_logits(logits)}, temperature={temperature} and banned_ids="
@@ -260,7 +267,7 @@ def _sampling_frequencies(ctx: Context) -> Outcome | None:
                 f"temperature) expects {np.round(probs * draws, 1).tolist()} (chi-square "
                 f"p = {p_value:.2g})")
         if banned is None:
-            entropies[temperature] = oracle.entropy(counts / counts.sum())
+            entropies[temperature] = entropy(counts / counts.sum())
     ordered = [entropies[t] for t in sorted(entropies)]
     if not all(a < b for a, b in zip(ordered, ordered[1:], strict=False)):
         return Outcome.failed(
@@ -306,29 +313,8 @@ def check_sampling(ctx: Context) -> Outcome:
 
 def check_pad_punctuation(ctx: Context) -> Outcome:
     """Foster's padding: every mark alone, single spaces, idempotent, nothing else moved."""
-
-    def prop(s: str) -> None:
-        call = f"pad_punctuation({s!r})"
-        got = expect_str(ctx.call("pad_punctuation", s), call)
-        want = oracle.pad_punctuation(s)
-        if "  " in got:
-            raise Violation(f"{call} returned {got!r}, which holds two spaces in a row "
-                            "(collapse runs of spaces)")
-        problem = oracle.isolated_marks_problem(got)
-        if problem:
-            raise Violation(f"{call} returned {got!r}: {problem}; every ASCII punctuation "
-                            "mark needs a space on each side")
-        if got.strip(" ") != want.strip(" "):
-            raise Violation(f"{call} returned {got!r}; expected {want!r} (only ASCII "
-                            "string.punctuation is padded; other characters stay as they are)")
-        again = expect_str(ctx.call("pad_punctuation", got), f"pad_punctuation({got!r})")
-        if again.strip(" ") != got.strip(" "):
-            raise Violation(f"pad_punctuation is not idempotent: {call} gave {got!r}, and "
-                            f"pad_punctuation of that gave {again!r}")
-
-    strings = st.text(alphabet=_TEXT_ALPHABET + "    ", max_size=40)
-    return run_property(ctx, strings, prop, max_examples=60,
-                        explicit=["Hello, world!", "a  b", "...", "don't (x)"])
+    return pad_punctuation_outcome(ctx, _TEXT_ALPHABET + "    ", 60,
+                                   ["Hello, world!", "a  b", "...", "don't (x)"])
 
 
 # -- the char model -------------------------------------------------------------------
@@ -365,29 +351,17 @@ def _tail(text: str, limit: int = 40) -> str:
     return repr(text) if len(text) <= limit else "[...]" + repr(text[-(limit - 3):])
 
 
-def _agree(log_prob: float, prob: float) -> bool:
-    if abs(math.exp(min(log_prob, 0.0)) - prob) <= ABS_PROB_TOLERANCE and log_prob <= 1e-6:
-        return True
-    return abs(log_prob - math.log(max(prob, 1e-300))) <= LOG_PROB_TOLERANCE
+FUNCTIONS = LogProbFunctions("sequence_log_probs", "next_char_distribution", "text",
+                             LOG_PROB_TOLERANCE, ABS_PROB_TOLERANCE)
 
 
 def _consistency_problem(ctx: Context, passage: str, log_probs: np.ndarray,
                          positions: list[int], size: int) -> str | None:
     """Why ``log_probs`` disagrees with next_char_distribution at some position (or None)."""
-    ids = oracle.text_to_ids(passage, model_vocab(ctx))
-    if np.any(log_probs > 1e-6):
-        worst = int(np.argmax(log_probs))
-        return (f"sequence_log_probs returned {log_probs[worst]:.4g} at position {worst}: a "
-                "log-probability is never positive")
-    for i in positions:
-        probs = _distribution(ctx, passage[: i + 1], size)
-        target = ids[i + 1]
-        if not _agree(float(log_probs[i]), float(probs[target])):
-            return (f"sequence_log_probs(text)[{i}] = {log_probs[i]:.4f}, but "
-                    f"next_char_distribution(text[:{i + 1}]) gives "
-                    f"log P({passage[i + 1]!r}) = {math.log(max(probs[target], 1e-300)):.4f} "
-                    f"(text = {_short(passage)}); both must come from the same model")
-    return None
+    return FUNCTIONS.consistency_problem(
+        log_probs, positions, lambda i: _distribution(ctx, passage[: i + 1], size),
+        oracle.text_to_ids(passage, model_vocab(ctx)), lambda i: repr(passage[i + 1]),
+        _short(passage))
 
 
 def check_heldout_loss(ctx: Context) -> Outcome:
@@ -395,36 +369,19 @@ def check_heldout_loss(ctx: Context) -> Outcome:
     passages = heldout_passages(ctx)
     size = len(model_vocab(ctx)) + 1
     rng = ctx.rng("positions")
-    total, count = 0.0, 0
-    per_passage: list[float] = []
-    try:
-        for passage in passages:
-            log_probs = _log_probs(ctx, passage)
-            positions = sorted(rng.choice(len(passage) - 1, size=2, replace=False).tolist())
-            problem = _consistency_problem(ctx, passage, log_probs, positions, size)
-            if problem:
-                return Outcome.failed(
-                    f"the held-out loss only counts when sequence_log_probs agrees with "
-                    f"next_char_distribution: {problem}")
-            total += float(-log_probs.sum())
-            count += len(log_probs)
-            per_passage.append(float(-log_probs.mean()))
-    except Violation as violation:
-        return Outcome.failed(str(violation))
+
+    def problem_of(passage: str, log_probs: np.ndarray) -> str | None:
+        positions = sorted(rng.choice(len(passage) - 1, size=2, replace=False).tolist())
+        return _consistency_problem(ctx, passage, log_probs, positions, size)
+
+    total, count, per_passage = FUNCTIONS.heldout_total(
+        passages, lambda passage: _log_probs(ctx, passage), problem_of)
     loss = total / count
-    train, _ = _train_and_heldout(ctx)
-    order = T["ngram_order"]
-    baseline = ngram.baseline(train, order, tuple(model_vocab(ctx))).loss(passages)
-    full_at = min(LOSS_FULL_AT, baseline - T["ngram_margin"])
-    fraction = linear_credit(loss, LOSS_ZERO_AT, full_at)
-    feedback = (f"held-out loss {loss:.4f} nats/char over {count} characters of {len(passages)} "
-                f"hidden passages (full marks at <= {full_at:.4f}: {T['ngram_margin']} below "
-                f"the {baseline:.4f} that a {order}-gram Kneser-Ney model of the training "
-                f"split scores on these passages, and at most {LOSS_FULL_AT}; none at >= "
-                f"{LOSS_ZERO_AT})")
+    best = BASELINE_FAMILY.best(training_sequences(ctx), passages, size)
     series = {f"loss_by_passage[{i}]": v for i, v in enumerate(per_passage, start=1)}
-    return Outcome(fraction, feedback, None, {"heldout_loss": loss, "ngram_loss": baseline,
-                                              **series, "loss_by_passage.threshold": full_at})
+    return BASELINE_FAMILY.outcome(
+        loss, count, f"characters of {len(passages)} hidden passages", best,
+        {"heldout_loss": loss, **series}, "loss_by_passage.threshold")
 
 
 def check_consistency(ctx: Context) -> Outcome:
@@ -434,41 +391,30 @@ def check_consistency(ctx: Context) -> Outcome:
     rng = ctx.rng("positions")
     checked = 0
     seen: list[np.ndarray] = []
-    try:
-        for text in ("", "a", "\n"):
-            _log_probs(ctx, text)
-        for index, passage in enumerate(passages):
-            log_probs = _log_probs(ctx, passage)
+    for text in ("", "a", "\n"):
+        _log_probs(ctx, text)
+    # every passage at a few positions, then a short passage at every position
+    cases = []
+    for index, passage in enumerate(passages):
+        positions = [0, len(passage) - 2] if index == 0 else []
+        positions += rng.choice(len(passage) - 1, size=5, replace=False).tolist()
+        cases.append((passage, sorted(positions)))
+    short = passages[-1][:40]
+    cases.append((short, list(range(len(short) - 1))))
+    for index, (passage, positions) in enumerate(cases):
+        log_probs = _log_probs(ctx, passage)
+        if index < len(passages):
             seen.append(log_probs)
-            positions = [0, len(passage) - 2] if index == 0 else []
-            positions += rng.choice(len(passage) - 1, size=5, replace=False).tolist()
-            problem = _consistency_problem(ctx, passage, log_probs, sorted(positions), size)
-            if problem:
-                return Outcome.failed(problem)
-            checked += len(positions)
-        # a short passage checked at every position
-        short = passages[-1][:40]
-        problem = _consistency_problem(ctx, short, _log_probs(ctx, short),
-                                       list(range(len(short) - 1)), size)
+        problem = _consistency_problem(ctx, passage, log_probs, positions, size)
         if problem:
             return Outcome.failed(problem)
-        checked += len(short) - 1
-    except Violation as violation:
-        return Outcome.failed(str(violation))
-    if _all_the_same(seen):
-        return Outcome.blocked("textgen.heldout_loss", "sequence_log_probs gives every "
-                               "character of every passage the same log-probability: a model "
-                               "that ignores the text agrees with itself whatever it is, so "
-                               "nothing of the agreement could be seen")
+        checked += len(positions)
+    blocked = FUNCTIONS.constant_blocked(seen, "textgen.heldout_loss",
+                                         "character of every passage")
+    if blocked is not None:
+        return blocked
     return Outcome.passed(f"sequence_log_probs agrees with next_char_distribution at {checked} "
                           "positions; every distribution is >= 0 and sums to 1")
-
-
-def _all_the_same(arrays: list[np.ndarray]) -> bool:
-    """Whether every value of every array is the same number (a model that ignores the
-    text): then agreement between two functions shows nothing."""
-    values = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1) for a in arrays])
-    return bool(values.size) and float(np.ptp(values)) <= 1e-9
 
 
 def _distribution_leniently(ctx: Context, prefix: str, size: int) -> np.ndarray | None:
@@ -574,6 +520,15 @@ def _replay(ctx: Context, prompts: list[str], num: int, temperature: float,
     return texts
 
 
+def _judged(outcome_of: Callable[[], Outcome]) -> Outcome:
+    """``outcome_of()``, a :class:`Violation` raised inside it taken as its failed outcome:
+    the rule of :func:`_generation_outcome` looks at a failed contract before it fails."""
+    try:
+        return outcome_of()
+    except Violation as violation:
+        return Outcome.failed(str(violation))
+
+
 def _generation_outcome(ctx: Context, function: str, judge: Callable[[], Outcome],
                         without_codec: Callable[[], Outcome],
                         replays: Callable[[], bool], sampled: str) -> Outcome:
@@ -589,14 +544,14 @@ def _generation_outcome(ctx: Context, function: str, judge: Callable[[], Outcome
     """
     broken: dict[str, str] | None = None
     try:
-        outcome = judge()
+        outcome = _judged(judge)
         if outcome.fraction >= 1.0:
             return outcome
         broken = _broken_helpers(ctx)
         if not broken:
             return outcome
         if "text_to_ids" in broken:
-            return without_codec().excusing(
+            return _judged(without_codec).excusing(
                 [("lengths, characters and greedy decoding", "textgen.vocab")])
         if replays():
             return Outcome.passed(
@@ -673,39 +628,36 @@ def _generate_text_outcome(ctx: Context, codec_wrong: bool) -> Outcome:
     vocab_set = set(model_vocab(ctx))
     size = len(vocab_set) + 1
     cases = _text_cases(ctx)
-    try:
-        for k, (prompt, num_chars) in enumerate(cases):
-            seed = ctx.seed_for("seed", k)
-            call = f"generate_text({_short(prompt)}, {num_chars}, temperature=1.0, seed={seed})"
-            text = expect_str(ctx.call("generate_text", prompt, num_chars, 1.0, seed), call)
-            if not text.startswith(prompt):
-                return Outcome.failed(f"{call} returned {_short(text)}: it must start with the "
-                                      "prompt")
-            if len(text) != len(prompt) + num_chars and not codec_wrong:
-                return Outcome.failed(f"{call} returned {len(text)} characters; expected the "
-                                      f"prompt ({len(prompt)}) + {num_chars} new characters")
-            unknown = sorted(set(text[len(prompt):]) - vocab_set)
-            if unknown and not codec_wrong:
-                return Outcome.failed(f"{call} generated {unknown}, outside the vocabulary")
-            again = expect_str(ctx.call("generate_text", prompt, num_chars, 1.0, seed), call)
-            if again != text:
-                return Outcome.failed(f"{call} gave {_short(text)} and then {_short(again)}: "
-                                      "the same seed must give the same text")
-        differ = _seeds_problem(ctx, cases[0][0], codec_wrong)
-        if differ is not None:
-            return differ
-        for prompt, num_chars in [] if codec_wrong else cases[:3]:
-            num = min(num_chars, 20) or 12
-            call = f"generate_text({_short(prompt)}, {num}, temperature={NEAR_ZERO_T}, seed=0)"
-            text = expect_str(ctx.call("generate_text", prompt, num, NEAR_ZERO_T, 0), call)
-            if not text.startswith(prompt) or len(text) != len(prompt) + num:
-                return Outcome.failed(f"{call} returned {_short(text)}: expected the prompt "
-                                      f"followed by {num} characters")
-            problem = _greedy_problem(ctx, prompt, text[len(prompt):], size)
-            if problem:
-                return Outcome.failed(problem)
-    except Violation as violation:
-        return Outcome.failed(str(violation))
+    for k, (prompt, num_chars) in enumerate(cases):
+        seed = ctx.seed_for("seed", k)
+        call = f"generate_text({_short(prompt)}, {num_chars}, temperature=1.0, seed={seed})"
+        text = expect_str(ctx.call("generate_text", prompt, num_chars, 1.0, seed), call)
+        if not text.startswith(prompt):
+            return Outcome.failed(f"{call} returned {_short(text)}: it must start with the "
+                                  "prompt")
+        if len(text) != len(prompt) + num_chars and not codec_wrong:
+            return Outcome.failed(f"{call} returned {len(text)} characters; expected the "
+                                  f"prompt ({len(prompt)}) + {num_chars} new characters")
+        unknown = sorted(set(text[len(prompt):]) - vocab_set)
+        if unknown and not codec_wrong:
+            return Outcome.failed(f"{call} generated {unknown}, outside the vocabulary")
+        again = expect_str(ctx.call("generate_text", prompt, num_chars, 1.0, seed), call)
+        if again != text:
+            return Outcome.failed(f"{call} gave {_short(text)} and then {_short(again)}: "
+                                  "the same seed must give the same text")
+    differ = _seeds_problem(ctx, cases[0][0], codec_wrong)
+    if differ is not None:
+        return differ
+    for prompt, num_chars in [] if codec_wrong else cases[:3]:
+        num = min(num_chars, 20) or 12
+        call = f"generate_text({_short(prompt)}, {num}, temperature={NEAR_ZERO_T}, seed=0)"
+        text = expect_str(ctx.call("generate_text", prompt, num, NEAR_ZERO_T, 0), call)
+        if not text.startswith(prompt) or len(text) != len(prompt) + num:
+            return Outcome.failed(f"{call} returned {_short(text)}: expected the prompt "
+                                  f"followed by {num} characters")
+        problem = _greedy_problem(ctx, prompt, text[len(prompt):], size)
+        if problem:
+            return Outcome.failed(problem)
     if codec_wrong:
         return Outcome.passed("prompt kept, same seed same text")
     return Outcome.passed("prompt kept, right lengths, characters in the vocabulary, same seed "
@@ -824,7 +776,7 @@ def check_pretrained_sampling(ctx: Context) -> Outcome:
         chars = sorted(set(probs) | set(drawn))
         counts = [drawn.count(c) for c in chars]
         expected = [probs.get(c, 0.0) for c in chars]
-        p_value = oracle.chi_square_p(counts, expected)
+        p_value = chi_square_p(counts, expected)
         if p_value < SIGNIFICANCE:
             seen = ", ".join(f"{c!r}: {n}" for c, n in zip(chars, counts, strict=True) if n)
             want = ", ".join(f"{c!r}: {probs[c] * len(drawn):.0f}" for c in sorted(probs)
@@ -891,28 +843,25 @@ def _batch_outcome(ctx: Context, codec_wrong: bool) -> Outcome:
     through text_to_ids / ids_to_text (one text per prompt, prompt kept, same seed same
     texts)."""
     (same, num, temperature, seed), (mixed, num_mixed, near_zero, _) = _batch_runs(ctx)
-    try:
-        call, texts = _batch(ctx, same, num, temperature, seed, codec_wrong)
-        if codec_wrong and set(texts) == set(same):
-            return Outcome.blocked("textgen.vocab", f"{call} returned only the prompts, so "
-                                   "nothing it generated can be seen")
-        if len(set(texts)) < len(texts):
-            return Outcome.failed(
-                f"{call} gave the same text in several rows: {texts!r}. Sample each row on "
-                "its own (one sample_next_id per row and step), not one draw for the batch")
-        _, again = _batch(ctx, same, num, temperature, seed, codec_wrong)
-        if again != texts:
-            return Outcome.failed(f"{call} gave {texts!r} and then {again!r}: the same seed "
-                                  "must give the same texts")
-        if codec_wrong:
-            return Outcome.passed("one text per prompt, prompt kept, same seed same texts")
-        call, texts = _batch(ctx, mixed, num_mixed, near_zero, seed)
-        for prompt, text in list(zip(mixed, texts, strict=True))[:3]:
-            problem = _batch_greedy_problem(ctx, call, prompt, text[len(prompt):])
-            if problem:
-                return Outcome.failed(problem)
-    except Violation as violation:
-        return Outcome.failed(str(violation))
+    call, texts = _batch(ctx, same, num, temperature, seed, codec_wrong)
+    if codec_wrong and set(texts) == set(same):
+        return Outcome.blocked("textgen.vocab", f"{call} returned only the prompts, so "
+                               "nothing it generated can be seen")
+    if len(set(texts)) < len(texts):
+        return Outcome.failed(
+            f"{call} gave the same text in several rows: {texts!r}. Sample each row on "
+            "its own (one sample_next_id per row and step), not one draw for the batch")
+    _, again = _batch(ctx, same, num, temperature, seed, codec_wrong)
+    if again != texts:
+        return Outcome.failed(f"{call} gave {texts!r} and then {again!r}: the same seed "
+                              "must give the same texts")
+    if codec_wrong:
+        return Outcome.passed("one text per prompt, prompt kept, same seed same texts")
+    call, texts = _batch(ctx, mixed, num_mixed, near_zero, seed)
+    for prompt, text in list(zip(mixed, texts, strict=True))[:3]:
+        problem = _batch_greedy_problem(ctx, call, prompt, text[len(prompt):])
+        if problem:
+            return Outcome.failed(problem)
     return Outcome.passed("one text per prompt, rows sampled independently (five ROMEO: rows "
                           "differ), same seed same texts, and at a near-zero temperature each "
                           "row of a mixed batch is greedy decoding of its own prompt")
@@ -941,39 +890,24 @@ def check_generate_batch(ctx: Context) -> Outcome:
 # -- the trained model ----------------------------------------------------------------
 
 
-def _textgen_model_shape(files: list[ModelFile]) -> str | None:
-    return recurrent_problem(files, "textgen.keras")
+TRAINED = TrainedLanguageModel(
+    "textgen.keras", "sequence_log_probs, next_char_distribution and generate_text",
+    T["trained_chance_up_to"], T["trained_min_gap"], " nats/char")
 
 
-def _trained_model_probe(ctx: Context) -> Probe:
-    """Held-out loss on the first of textgen.heldout_loss's passages."""
-    passages = heldout_passages(ctx)[: T["trained_passages"]]
-
-    def measure(call) -> float:
-        total, count = 0.0, 0
-        for passage in passages:
-            what = f"sequence_log_probs({_short(passage)})"
-            got = expect_array(call("sequence_log_probs", passage), what, kind="f")
-            if got.size != len(passage) - 1:
-                raise Violation(f"{what} returned shape {got.shape}; expected "
-                                f"({len(passage) - 1},)")
-            total -= float(np.sum(got))
-            count += got.size
-        loss = total / count
-        return loss if math.isfinite(loss) else math.inf
-
-    return Probe(f"sequence_log_probs on {len(passages)} held-out passages", measure,
-                 higher_is_better=False, chance=math.log(len(model_vocab(ctx)) + 1),
-                 chance_up_to=T["trained_chance_up_to"], min_gap=T["trained_min_gap"],
-                 unit=" nats/char")
+def _read_trained(call: Callable, passage: str) -> np.ndarray:
+    what = f"sequence_log_probs({_short(passage)})"
+    got = expect_array(call("sequence_log_probs", passage), what, kind="f")
+    if got.size != len(passage) - 1:
+        raise Violation(f"{what} returned shape {got.shape}; expected ({len(passage) - 1},)")
+    return got
 
 
 def check_trained_model(ctx: Context) -> Outcome:
     """textgen.keras loads safely, holds an RNN, and the held-out loss comes from it."""
-    return trained_model_outcome(
-        ctx, expected="textgen.keras (model.save(...) beside your file)",
-        functions="sequence_log_probs, next_char_distribution and generate_text",
-        shape_problem=_textgen_model_shape, probes=[_trained_model_probe(ctx)])
+    passages = heldout_passages(ctx)[: T["trained_passages"]]
+    return TRAINED.outcome(ctx, f"sequence_log_probs on {len(passages)} held-out passages",
+                           passages, _read_trained, math.log(len(model_vocab(ctx)) + 1))
 
 
 CHECKS = (

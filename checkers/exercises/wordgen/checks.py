@@ -19,12 +19,16 @@ import numpy as np
 from hypothesis import strategies as st
 
 from checkers.authoring import (
+    BaselineFamily,
     Check,
     Context,
     Exercise,
     LeaderboardColumn,
+    LogProbFunctions,
     Outcome,
+    TrainedLanguageModel,
     Violation,
+    chi_square_p,
     derive_seed,
     expect_array,
     expect_int,
@@ -32,27 +36,28 @@ from checkers.authoring import (
     expect_str,
     expect_str_list,
     expect_tuple,
-    linear_credit,
+    pad_punctuation_outcome,
     run_property,
 )
 from checkers.authoring.thresholds import load_thresholds
-from checkers.authoring.trained_model import Probe, recurrent_problem, trained_model_outcome
 from checkers.exercises.wordgen import oracle
 from checkers.exercises.wordgen.data import train_and_heldout_speeches
-from checkers.exercises.wordgen.ngram import MODELS, NGrams
 
 MODEL_TIMEOUT = 240.0
 T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
-    "vocab_size": int, "max_len": int, "loss_full_at": float, "loss_zero_at": float,
+    "vocab_size": int, "max_len": int, "baseline_min_order": int, "baseline_max_order": int,
     "baseline_margin": float,
     "n_speeches": int, "log_prob_tolerance": float, "abs_prob_tolerance": float,
     "prob_tolerance": float, "significance": float, "trained_speeches": int,
     "trained_chance_up_to": float, "trained_min_gap": float})
 VOCAB_SIZE = T["vocab_size"]
-# heldout_loss: full marks only `baseline_margin` below this n-gram model of the training
-# speeches on the same hidden speeches (see ngram.py and bench/bench_wordgen.py).
-BASELINE = "bigram_kn"
-assert BASELINE in MODELS
+# heldout_loss: full marks `baseline_margin` nats/token below the best word n-gram model of
+# the family (Kneser-Ney, modified Kneser-Ney or Witten-Bell, orders min-max) trained on the
+# training speeches, on the same hidden speeches; nothing at or above that best
+# (bench/bench_baselines.py).
+BASELINE_FAMILY = BaselineFamily(
+    tuple(range(T["baseline_min_order"], T["baseline_max_order"] + 1)), T["baseline_margin"],
+    "token")
 END_ID = 0
 
 # The lecture's table: these probabilities at T = 0.2 read 67.5 / 30.1 / 1.2 / 1.1 / 0.0 %.
@@ -83,10 +88,16 @@ def model_vocab(ctx: Context) -> list[str]:
 
 
 @lru_cache(maxsize=4)
-def _ngrams(data_dir: str | None) -> NGrams:
+def _training_ids(data_dir: str | None) -> tuple[tuple[int, ...], ...]:
     words = list(_model_vocab(data_dir))
     seqs = [oracle.text_to_ids(s, words)[: T["max_len"]] for s in _speeches(data_dir)[0]]
-    return NGrams([s + [END_ID] for s in seqs if s], len(words))
+    return tuple(tuple(s + [END_ID]) for s in seqs if s)
+
+
+def training_sequences(ctx: Context) -> tuple[tuple[int, ...], ...]:
+    """What the n-gram baselines are trained on: each training speech's ids (at most
+    ``max_len``) followed by the end id, as held-out speeches are scored."""
+    return _training_ids(ctx.options.data_dir)
 
 
 def heldout_ids(ctx: Context) -> list[list[int]]:
@@ -110,28 +121,8 @@ def _short(items, limit: int = 8) -> str:
 
 def check_pad_punctuation(ctx: Context) -> Outcome:
     """Foster's padding: every mark alone, single spaces, idempotent, nothing else moved."""
-
-    def prop(s: str) -> None:
-        call = f"pad_punctuation({s!r})"
-        got = expect_str(ctx.call("pad_punctuation", s), call)
-        if "  " in got:
-            raise Violation(f"{call} returned {got!r}, which holds two spaces in a row "
-                            "(collapse runs of spaces)")
-        problem = oracle.isolated_marks_problem(got)
-        if problem:
-            raise Violation(f"{call} returned {got!r}: {problem}; every ASCII punctuation "
-                            "mark needs a space on each side")
-        want = oracle.pad_punctuation(s)
-        if got.strip(" ") != want.strip(" "):
-            raise Violation(f"{call} returned {got!r}; expected {want!r} (only ASCII "
-                            "string.punctuation is padded; other characters stay as they are)")
-        again = expect_str(ctx.call("pad_punctuation", got), f"pad_punctuation({got!r})")
-        if again.strip(" ") != got.strip(" "):
-            raise Violation(f"pad_punctuation is not idempotent: {call} gave {got!r}, and "
-                            f"pad_punctuation of that gave {again!r}")
-
-    return run_property(ctx, st.text(alphabet=_TEXT_ALPHABET, max_size=40), prop,
-                        max_examples=50, explicit=["Hello, world!", "a  b", "don't (x)"])
+    return pad_punctuation_outcome(ctx, _TEXT_ALPHABET, 50,
+                                   ["Hello, world!", "a  b", "don't (x)"])
 
 
 def check_tokenize(ctx: Context) -> Outcome:
@@ -252,7 +243,7 @@ def check_sampling(ctx: Context) -> Outcome:
     counts = np.zeros(len(LECTURE_PROBS), dtype=int)
     for k in range(300):
         counts[_sample(ctx, LECTURE_PROBS, 1.0, ctx.seed_for("freq", k))[0]] += 1
-    p_value = oracle.chi_square_p(counts, LECTURE_PROBS)
+    p_value = chi_square_p(counts, LECTURE_PROBS)
     if p_value < T["significance"]:
         return Outcome.failed(f"300 draws at T = 1 from {LECTURE_PROBS} gave counts "
                               f"{counts.tolist()} (chi-square p = {p_value:.2g})")
@@ -287,59 +278,35 @@ def _log_probs(ctx: Context, ids: list[int], call=None) -> np.ndarray:
     return got.reshape(-1).astype(np.float64)
 
 
-def _agree(log_prob: float, prob: float) -> bool:
-    if log_prob <= 1e-6 and abs(math.exp(min(log_prob, 0.0)) - prob) <= T["abs_prob_tolerance"]:
-        return True
-    return abs(log_prob - math.log(max(prob, 1e-300))) <= T["log_prob_tolerance"]
+FUNCTIONS = LogProbFunctions("token_log_probs", "next_token_probs", "ids",
+                             T["log_prob_tolerance"], T["abs_prob_tolerance"],
+                             nan_checked=True)
 
 
 def _consistency_problem(ctx: Context, ids: list[int], log_probs: np.ndarray,
                          positions: list[int]) -> str | None:
     """Why ``log_probs`` disagrees with next_token_probs somewhere (None when it agrees)."""
-    if np.any(np.isnan(log_probs)) or np.any(log_probs > 1e-6):
-        worst = int(np.nanargmax(log_probs)) if not np.all(np.isnan(log_probs)) else 0
-        return (f"token_log_probs returned {log_probs[worst]:.4g} at position {worst}: a "
-                "log-probability is never positive (nor NaN)")
-    for i in positions:
-        probs = _probs(ctx, ids[: i + 1])
-        target = ids[i + 1]
-        if not _agree(float(log_probs[i]), float(probs[target])):
-            return (f"token_log_probs(ids)[{i}] = {log_probs[i]:.4f}, but "
-                    f"next_token_probs(ids[:{i + 1}]) gives log P(id {target}) = "
-                    f"{math.log(max(probs[target], 1e-300)):.4f} (ids = {_short(ids)}); both "
-                    "must come from the same model")
-    return None
+    return FUNCTIONS.consistency_problem(log_probs, positions,
+                                         lambda i: _probs(ctx, ids[: i + 1]), ids,
+                                         lambda i: f"id {ids[i + 1]}", _short(ids))
 
 
 def check_heldout_loss(ctx: Context) -> Outcome:
     """Mean nats/token on hidden held-out speeches, the end included (when consistent)."""
     seqs = heldout_ids(ctx)
     rng = ctx.rng("positions")
-    total, count = 0.0, 0
-    try:
-        for ids in seqs:
-            log_probs = _log_probs(ctx, ids)
-            positions = sorted({len(ids) - 2, int(rng.integers(0, len(ids) - 1))})
-            problem = _consistency_problem(ctx, ids, log_probs, positions)
-            if problem:
-                return Outcome.failed("the held-out loss only counts when token_log_probs "
-                                      f"agrees with next_token_probs: {problem}")
-            total -= float(log_probs.sum())
-            count += log_probs.size
-    except Violation as violation:
-        return Outcome.failed(str(violation))
+
+    def problem_of(ids: list[int], log_probs: np.ndarray) -> str | None:
+        positions = sorted({len(ids) - 2, int(rng.integers(0, len(ids) - 1))})
+        return _consistency_problem(ctx, ids, log_probs, positions)
+
+    total, count, _ = FUNCTIONS.heldout_total(seqs, lambda ids: _log_probs(ctx, ids),
+                                              problem_of)
     loss = total / count if math.isfinite(total) else math.inf
-    name = BASELINE
-    baseline = _ngrams(ctx.options.data_dir).loss(name, seqs)
-    full_at = min(T["loss_full_at"], baseline - T["baseline_margin"])
-    fraction = linear_credit(loss, T["loss_zero_at"], full_at)
-    return Outcome(fraction,
-                   f"held-out loss {loss:.4f} nats/token over {count} tokens (the end of each "
-                   f"speech included) of {len(seqs)} hidden speeches (full marks at <= "
-                   f"{full_at:.4f}: {T['baseline_margin']} below the {baseline:.4f} that a "
-                   f"{name} model of the training speeches scores on them, and at most "
-                   f"{T['loss_full_at']}; none at >= {T['loss_zero_at']})",
-                   None, {"heldout_loss": loss, "baseline_loss": baseline})
+    best = BASELINE_FAMILY.best(training_sequences(ctx), seqs, VOCAB_SIZE)
+    return BASELINE_FAMILY.outcome(
+        loss, count, f"tokens (the end of each speech included) of {len(seqs)} hidden speeches",
+        best, {"heldout_loss": loss}, "heldout_loss.threshold")
 
 
 def check_consistency(ctx: Context) -> Outcome:
@@ -348,29 +315,23 @@ def check_consistency(ctx: Context) -> Outcome:
     rng = ctx.rng("consistency")
     checked = 0
     seen: list[np.ndarray] = []
-    try:
-        for ids in ([], [seqs[0][0]]):
-            _log_probs(ctx, ids)
-        for index, ids in enumerate(seqs[:12]):
-            positions = {len(ids) - 2}
-            positions |= set(rng.choice(len(ids) - 1, size=min(4, len(ids) - 1),
-                                        replace=False).tolist())
-            if index == 0:
-                positions |= set(range(min(len(ids) - 1, 15)))
-            log_probs = _log_probs(ctx, ids)
-            seen.append(np.asarray(log_probs, dtype=np.float64).reshape(-1))
-            problem = _consistency_problem(ctx, ids, log_probs, sorted(positions))
-            if problem:
-                return Outcome.failed(problem)
-            checked += len(positions)
-    except Violation as violation:
-        return Outcome.failed(str(violation))
-    values = np.concatenate(seen) if seen else np.zeros(0)
-    if values.size and float(np.ptp(values)) <= 1e-9:
-        return Outcome.blocked("wordgen.heldout_loss", "token_log_probs gives every token of "
-                               "every speech the same log-probability: a model that ignores "
-                               "the text agrees with itself whatever it is, so nothing of the "
-                               "agreement could be seen")
+    for ids in ([], [seqs[0][0]]):
+        _log_probs(ctx, ids)
+    for index, ids in enumerate(seqs[:12]):
+        positions = {len(ids) - 2}
+        positions |= set(rng.choice(len(ids) - 1, size=min(4, len(ids) - 1),
+                                    replace=False).tolist())
+        if index == 0:
+            positions |= set(range(min(len(ids) - 1, 15)))
+        log_probs = _log_probs(ctx, ids)
+        seen.append(log_probs)
+        problem = _consistency_problem(ctx, ids, log_probs, sorted(positions))
+        if problem:
+            return Outcome.failed(problem)
+        checked += len(positions)
+    blocked = FUNCTIONS.constant_blocked(seen, "wordgen.heldout_loss", "token of every speech")
+    if blocked is not None:
+        return blocked
     return Outcome.passed(f"token_log_probs agrees with next_token_probs at {checked} "
                           "positions (the end of each speech included); every distribution "
                           "is >= 0 and sums to 1; short inputs give empty arrays")
@@ -427,27 +388,24 @@ def check_generate(ctx: Context) -> Outcome:
     prompts = [short[int(i)] for i in rng.choice(len(short), size=5, replace=False)]
     plans = [(1.0, 30), (1.0, 30), (0.7, 30), (1.5, 15), (1.0, 1)]
     ends = 0
-    try:
-        for k, (prompt, (temperature, extra)) in enumerate(zip(prompts, plans, strict=True)):
-            n = len(oracle.tokenize(prompt))
-            seed = int(ctx.seed_for("generate", k) % 2**32)
-            problem = _replay_problem(ctx, prompt, n + extra, temperature, seed)
-            if problem:
-                return Outcome.failed(problem)
-            ids, call = _generate(ctx, prompt, n + extra, temperature, seed)
-            ends += len(ids) < n + extra
-            again, _ = _generate(ctx, prompt, n + extra, temperature, seed)
-            if again != ids:
-                return Outcome.failed(f"{call} gave {_short(ids)} and then {_short(again)}: the "
-                                      "same seed must give the same ids")
-        prompt = prompts[0]
+    for k, (prompt, (temperature, extra)) in enumerate(zip(prompts, plans, strict=True)):
         n = len(oracle.tokenize(prompt))
-        ids, call = _generate(ctx, prompt, n - 1, 1.0, 0)
-        if ids != oracle.text_to_ids(prompt, model_vocab(ctx)):
-            return Outcome.failed(f"{call} returned {_short(ids)}: a prompt of max_tokens ids "
-                                  "or more comes back as it is")
-    except Violation as violation:
-        return Outcome.failed(str(violation))
+        seed = int(ctx.seed_for("generate", k) % 2**32)
+        problem = _replay_problem(ctx, prompt, n + extra, temperature, seed)
+        if problem:
+            return Outcome.failed(problem)
+        ids, call = _generate(ctx, prompt, n + extra, temperature, seed)
+        ends += len(ids) < n + extra
+        again, _ = _generate(ctx, prompt, n + extra, temperature, seed)
+        if again != ids:
+            return Outcome.failed(f"{call} gave {_short(ids)} and then {_short(again)}: the "
+                                  "same seed must give the same ids")
+    prompt = prompts[0]
+    n = len(oracle.tokenize(prompt))
+    ids, call = _generate(ctx, prompt, n - 1, 1.0, 0)
+    if ids != oracle.text_to_ids(prompt, model_vocab(ctx)):
+        return Outcome.failed(f"{call} returned {_short(ids)}: a prompt of max_tokens ids "
+                              "or more comes back as it is")
     return Outcome.passed(f"5 generations replayed draw by draw ({ends} stopped at the end id "
                           "0, the others at max_tokens); same seed, same ids")
 
@@ -455,31 +413,16 @@ def check_generate(ctx: Context) -> Outcome:
 # -- the trained model ----------------------------------------------------------------
 
 
-def _trained_model_probe(ctx: Context) -> Probe:
-    seqs = heldout_ids(ctx)[: T["trained_speeches"]]
-
-    def measure(call) -> float:
-        total, count = 0.0, 0
-        for ids in seqs:
-            got = _log_probs(ctx, ids, call)
-            total -= float(got.sum())
-            count += got.size
-        loss = total / count
-        return loss if math.isfinite(loss) else math.inf
-
-    return Probe(f"token_log_probs on {len(seqs)} held-out speeches", measure,
-                 higher_is_better=False, chance=math.log(VOCAB_SIZE),
-                 chance_up_to=T["trained_chance_up_to"], min_gap=T["trained_min_gap"],
-                 unit=" nats/token")
+TRAINED = TrainedLanguageModel("wordgen.keras",
+                               "token_log_probs, next_token_probs and generate",
+                               T["trained_chance_up_to"], T["trained_min_gap"], " nats/token")
 
 
 def check_trained_model(ctx: Context) -> Outcome:
     """wordgen.keras loads safely, holds an RNN, and the held-out loss comes from it."""
-    return trained_model_outcome(
-        ctx, expected="wordgen.keras (model.save(...) beside your file)",
-        functions="token_log_probs, next_token_probs and generate",
-        shape_problem=lambda files: recurrent_problem(files, "wordgen.keras"),
-        probes=[_trained_model_probe(ctx)])
+    seqs = heldout_ids(ctx)[: T["trained_speeches"]]
+    return TRAINED.outcome(ctx, f"token_log_probs on {len(seqs)} held-out speeches", seqs,
+                           lambda call, ids: _log_probs(ctx, ids, call), math.log(VOCAB_SIZE))
 
 
 CHECKS = (

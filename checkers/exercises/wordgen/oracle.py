@@ -1,47 +1,30 @@
 """Oracles of the ``wordgen`` exercise, written from the definitions (not from ``solutions/``).
 
-- Foster's tokens: lower-case, a space around every ASCII punctuation mark, split on
-  whitespace;
+- Foster's tokens: lower-case, a space around every ASCII punctuation mark (Foster's
+  padding, :mod:`checkers.authoring.punctuation`, shared with textgen), split on whitespace;
 - the ``TextVectorization`` vocabulary: ``""`` (0), ``"[UNK]"`` (1), then tokens by
   descending count, equal counts ordered by *descending* UTF-8 bytes (Keras sorts
   ``(count, token)`` with ``np.lexsort`` and reverses), cut at ``max_tokens``;
 - Foster's temperature: ``p ** (1 / T)`` renormalised, computed in log space;
 - the replay of one ``rng.choice(n, p=p)`` draw (NumPy: one uniform, searched in the
-  normalised cumulative sum);
-- a chi-square test for draw counts.
+  normalised cumulative sum).
+
+The chi-square test of draw counts is :mod:`checkers.authoring.statistics`.
 """
 
 from __future__ import annotations
 
-import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from scipy import stats
 
-PUNCTUATION = frozenset(string.punctuation)
+from checkers.authoring import isolated_marks_problem, pad_punctuation
+
+__all__ = ["PAD", "UNK", "draw_window", "ids_to_text", "isolated_marks_problem",
+           "pad_punctuation", "temperature_probs", "text_to_ids", "tokenize", "vocab"]
+
 PAD, UNK = "", "[UNK]"
-
-
-def pad_punctuation(s: str) -> str:
-    """Foster's padding, written character by character (no regular expression)."""
-    out: list[str] = []
-    for c in "".join(f" {c} " if c in PUNCTUATION else c for c in s):
-        if not (c == " " and out and out[-1] == " "):
-            out.append(c)
-    return "".join(out)
-
-
-def isolated_marks_problem(s: str) -> str | None:
-    """Why some punctuation mark of ``s`` touches another character (None when none does)."""
-    for i, c in enumerate(s):
-        if c in PUNCTUATION:
-            before = s[i - 1] if i > 0 else " "
-            after = s[i + 1] if i + 1 < len(s) else " "
-            if before != " " or after != " ":
-                return f"the mark {c!r} at index {i} touches {before + c + after!r}"
-    return None
 
 
 def tokenize(text: str) -> list[str]:
@@ -90,19 +73,3 @@ def draw_window(p: np.ndarray, uniform: float, slack: float = 1e-5) -> set[int]:
     ids = {int(np.searchsorted(cdf, u, side="right")) for u in
            (uniform, max(uniform - slack, 0.0), min(uniform + slack, 1.0 - 1e-16))}
     return {min(i, len(p) - 1) for i in ids if p[min(i, len(p) - 1)] > 0}
-
-
-def chi_square_p(counts: Sequence[int], probs: Sequence[float], min_expected: float = 5.0
-                 ) -> float:
-    """Chi-square goodness-of-fit p-value, cells expecting < ``min_expected`` pooled."""
-    counts = np.asarray(counts, dtype=np.float64)
-    probs = np.asarray(probs, dtype=np.float64)
-    if np.any(counts[probs == 0] > 0):
-        return 0.0
-    keep = probs > 0
-    counts, probs = counts[keep], probs[keep]
-    expected = probs * counts.sum()
-    big = expected >= min_expected
-    obs = list(counts[big]) + ([counts[~big].sum()] if (~big).any() else [])
-    exp = list(expected[big]) + ([expected[~big].sum()] if (~big).any() else [])
-    return 1.0 if len(obs) < 2 else float(stats.chisquare(obs, exp).pvalue)

@@ -1,0 +1,221 @@
+"""N-gram language models a student could write without a network: the baselines behind
+the model-quality lines of the language-model exercises.
+
+One interface for characters and words. A *sequence* is a ``str`` (tokens are its
+characters) or a tuple of ints (token ids); a *history* is a sequence of the same kind.
+Counts are taken inside each training sequence (no n-gram crosses two of them), and a
+scored sequence is predicted from its own start (its first token is never predicted,
+later ones see at most ``order - 1`` tokens before them).
+
+Two smoothings, both interpolated down to a uniform distribution over ``size`` tokens:
+
+- **Kneser-Ney** (Chen & Goodman): the top order uses raw counts, lower orders
+  continuation counts (how many distinct tokens precede an n-gram in the training
+  sequences), each level discounted by ``D = n1 / (n1 + 2 n2)`` of its own counts;
+- **modified Kneser-Ney** (Chen & Goodman): the same counts, with three discounts per
+  level, for n-grams seen once, twice and more often (``D_k = k - (k + 1) Y n_(k+1) / n_k``,
+  ``Y = n1 / (n1 + 2 n2)``);
+- **Witten-Bell**: every order uses raw counts, and a context that was followed by
+  ``T`` distinct tokens in ``N`` occurrences gives the order below ``T / (N + T)``.
+
+:class:`NGramCounts` keeps, per level, only what scoring a given set of sequences looks
+up (and the discounts, from the whole tables), so a family of orders 1-10 costs one pass
+over the training text per level and little memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+SMOOTHINGS = ("kn", "mkn", "wb")
+NAMES = {"kn": "Kneser-Ney", "mkn": "modified Kneser-Ney", "wb": "Witten-Bell"}
+
+
+def as_sequence(seq: Sequence) -> Sequence:
+    """``seq`` as a sliceable, hashable sequence: a ``str`` as it is, anything else a tuple."""
+    return seq if isinstance(seq, str) else tuple(seq)
+
+
+def _grams(sequences: Iterable[Sequence], length: int) -> Counter:
+    """Counts of the ``length``-grams of every sequence (each its own slice type)."""
+    counts: Counter = Counter()
+    for seq in sequences:
+        counts.update(seq[i:i + length] for i in range(len(seq) - length + 1))
+    return counts
+
+
+def _discount(counts: Iterable[int]) -> float:
+    """Kneser-Ney's ``D = n1 / (n1 + 2 n2)`` of a table's counts (0.5 without any)."""
+    small = Counter(c for c in counts if c <= 2)
+    n1, n2 = small[1], small[2]
+    return n1 / (n1 + 2 * n2) if n1 + n2 else 0.5
+
+
+def _modified_discounts(counts: Iterable[int]) -> tuple[float, float, float, float]:
+    """Modified Kneser-Ney's discounts ``(0, D1, D2, D3+)`` of a table's counts."""
+    n = Counter(c for c in counts if c <= 4)
+    if not all(n[k] for k in (1, 2, 3, 4)):
+        return (0.0, 0.5, 1.0, 1.5)
+    y = n[1] / (n[1] + 2 * n[2])
+    return (0.0, 1 - 2 * y * n[2] / n[1], 2 - 3 * y * n[3] / n[2], 3 - 4 * y * n[4] / n[3])
+
+
+@dataclass
+class _Level:
+    """One table of n-grams of one length: the counts looked up, context totals, discount."""
+
+    counts: dict
+    totals: dict  # context -> (sum of counts, distinct next tokens, seen once, seen twice)
+    discount: float
+    discounts: tuple[float, float, float, float]  # modified Kneser-Ney's (0, D1, D2, D3+)
+
+    @classmethod
+    def of(cls, table: Counter, wanted: set | None) -> _Level:
+        """A table reduced to the grams and contexts of ``wanted`` (None: keep all)."""
+        totals: dict = {}
+        for gram, count in table.items():
+            context = gram[:-1]
+            if wanted is not None and context not in wanted:
+                continue
+            total, types, once, twice = totals.get(context, (0, 0, 0, 0))
+            totals[context] = (total + count, types + 1, once + (count == 1),
+                               twice + (count == 2))
+        kept = table if wanted is None else {g: c for g, c in table.items() if g in wanted}
+        return cls(dict(kept), totals, _discount(table.values()),
+                   _modified_discounts(table.values()))
+
+
+class NGramCounts:
+    """Raw and continuation counts of orders 1 to ``max_order`` of ``sequences``.
+
+    ``score_on``: the sequences that will be scored; only the n-grams and contexts they
+    hold are kept (None: keep everything, for scoring any history).
+    """
+
+    def __init__(self, sequences: Sequence[Sequence], max_order: int, size: int,
+                 score_on: Iterable[Sequence] | None = None) -> None:
+        self.max_order = max_order
+        self.size = size
+        sequences = [as_sequence(s) for s in sequences]
+        wanted = None
+        if score_on is not None:
+            kept = [as_sequence(s) for s in score_on]
+            wanted = set()
+            for length in range(0, max_order + 1):
+                wanted |= set(_grams(kept, length)) if length else {s[:0] for s in kept}
+        self.raw: dict[int, _Level] = {}
+        self.continuation: dict[int, _Level] = {}
+        for length in range(max_order, 0, -1):
+            table = _grams(sequences, length)
+            self.raw[length] = _Level.of(table, wanted)
+            if length > 1:  # distinct left extensions of the (length - 1)-grams
+                lower: Counter = Counter(gram[1:] for gram in table)
+                self.continuation[length - 1] = _Level.of(lower, wanted)
+
+    def model(self, smoothing: str, order: int) -> NGramModel:
+        """The ``order``-gram model with ``smoothing`` (``"kn"`` or ``"wb"``)."""
+        if smoothing not in SMOOTHINGS or not 1 <= order <= self.max_order:
+            raise ValueError(f"no {smoothing!r} model of order {order} (smoothings "
+                             f"{SMOOTHINGS}, orders 1-{self.max_order})")
+        return NGramModel(self, smoothing, order)
+
+
+class NGramModel:
+    """One smoothed n-gram model over the counts of :class:`NGramCounts`."""
+
+    def __init__(self, counts: NGramCounts, smoothing: str, order: int) -> None:
+        self.counts = counts
+        self.smoothing = smoothing
+        self.order = order
+        if smoothing == "kn":
+            self.levels = [counts.continuation[n] for n in range(1, order)] + [counts.raw[order]]
+        else:
+            self.levels = [counts.raw[n] for n in range(1, order + 1)]
+
+    @property
+    def name(self) -> str:
+        """E.g. ``"7-gram Kneser-Ney"``."""
+        return self.describe(self.smoothing, self.order)
+
+    @staticmethod
+    def describe(smoothing: str, order: int) -> str:
+        """The name of the ``order``-gram model with ``smoothing``."""
+        return f"{order}-gram {NAMES[smoothing]}"
+
+    def prob(self, history: Sequence, token: object) -> float:
+        """``P(token | history)``; a context never seen in training defers to the order
+        below, a token never seen gets only the mass handed down to the uniform level."""
+        p = 1.0 / self.counts.size
+        for length, level in enumerate(self.levels, start=1):
+            if len(history) < length - 1:
+                break
+            context = history[len(history) - length + 1:] if length > 1 else history[:0]
+            entry = level.totals.get(context)
+            if entry is None:
+                continue
+            total, types, once, twice = entry
+            count = level.counts.get(context + token if isinstance(context, str)
+                                     else context + (token,), 0)
+            if self.smoothing == "kn":
+                p = p * (level.discount * types / total)
+                if count:
+                    p += max(count - level.discount, 0.0) / total
+            elif self.smoothing == "mkn":
+                d = level.discounts
+                gamma = (d[1] * once + d[2] * twice + d[3] * (types - once - twice)) / total
+                p = p * gamma + max(count - d[min(count, 3)], 0.0) / total
+            else:
+                p = (count + types * p) / (total + types)
+        return p
+
+    def distribution(self, history: Sequence, tokens: Sequence) -> np.ndarray:
+        """``[P(t | history) for t in tokens]`` (``tokens``: every id, in id order)."""
+        return np.array([self.prob(history, t) for t in tokens], dtype=np.float64)
+
+    def log_probs(self, seq: Sequence) -> np.ndarray:
+        """``log P(seq[i + 1] | seq[:i + 1])`` for every position after the first."""
+        seq = as_sequence(seq)
+        return np.array([math.log(self.prob(seq[max(0, i - self.order + 2):i + 1], seq[i + 1]))
+                         for i in range(len(seq) - 1)], dtype=np.float64)
+
+    def loss(self, seqs: Iterable[Sequence]) -> float:
+        """Mean nats per predicted token over ``seqs`` (each scored from its own start)."""
+        total, count = 0.0, 0
+        for seq in map(as_sequence, seqs):
+            for i in range(1, len(seq)):
+                total -= math.log(self.prob(seq[max(0, i - self.order + 1):i], seq[i]))
+                count += 1
+        return total / max(count, 1)
+
+
+@dataclass(frozen=True)
+class FamilyResult:
+    """Every model's loss on the same sequences, and the best of them."""
+
+    losses: dict[str, float]
+
+    @property
+    def best(self) -> tuple[str, float]:
+        """The name and loss of the best (lowest-loss) model."""
+        name = min(self.losses, key=self.losses.__getitem__)
+        return name, self.losses[name]
+
+
+def family_losses(train: Sequence[Sequence], seqs: Sequence[Sequence], size: int,
+                  orders: Sequence[int], smoothings: Sequence[str] = SMOOTHINGS
+                  ) -> FamilyResult:
+    """The loss on ``seqs`` of every n-gram model of ``orders`` x ``smoothings`` trained on
+    ``train`` (counts kept only for what ``seqs`` looks up)."""
+    seqs = [as_sequence(s) for s in seqs]
+    counts = NGramCounts(train, max(orders), size, score_on=seqs)
+    losses = {}
+    for smoothing in smoothings:
+        for order in orders:
+            model = counts.model(smoothing, order)
+            losses[model.name] = model.loss(seqs)
+    return FamilyResult(losses)
