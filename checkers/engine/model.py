@@ -287,6 +287,11 @@ class Context:
     # The checks that failed before this one in the same grading (see blocking_check).
     failed_checks: frozenset[str] = frozenset()
 
+    def __post_init__(self) -> None:
+        # A dict of options (the form callers used before GradingOptions) is read as one.
+        if not isinstance(self.options, GradingOptions):
+            self.options = GradingOptions.of(self.options)
+
     def blocking_check(self, error: Exception) -> tuple[str, str] | None:
         """``(function, check id)`` when ``error`` was raised inside a function of the
         submission (``Exercise.helper_checks``) whose own check failed earlier in this
