@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -320,7 +320,7 @@ def _choose_review_threshold(rows: list[Labelled], reads: dict[int, judge.Readin
         caught = sum(f and judge.band(res.score) != r.grade
                      for f, (res, r) in zip(flagged, results, strict=True))
         best = max(best, (caught - 0.1 * sum(flagged), round(float(threshold), 3)))
-    return replace(head, review_below=best[1] or 0.7)
+    return replace(head, review_below=best[1] or head.review_below)
 
 
 def write_head(head: judge.Head, n_tune: int, n_generated: int = 0) -> None:
@@ -334,11 +334,9 @@ def write_head(head: judge.Head, n_tune: int, n_generated: int = 0) -> None:
                      " contradiction elsewhere [, overlap (English)]"
                      " [, cross-encoder entail, refute (English)], bias;"
                      " english_plain: English without the cross-encoder."),
-        "english": list(head.english), "other": list(head.other),
-        "contradicted_at": head.contradicted_at, "review_below": head.review_below,
-        "exclusive_slack": head.exclusive_slack, "other_margin": head.other_margin,
-        "english_margin": head.english_margin, "english_floor": head.english_floor,
-        "other_floor": head.other_floor, "english_plain": list(head.english_plain),
+        # Every field of the head (judge.load_head reads them all, strictly).
+        **{name: list(value) if isinstance(value, tuple) else value
+           for name, value in asdict(head).items()},
     }
     judge.HEAD_FILE.write_text(json.dumps(data, indent=2) + "\n")
 

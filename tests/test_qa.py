@@ -427,6 +427,42 @@ def test_band_confidence_is_a_probability() -> None:
     assert 0.0 < unsure < 0.8
 
 
+def test_settings_and_head_are_loaded_strictly(tmp_path: Path) -> None:
+    """``thresholds.toml`` and ``judge.json``: a missing or unknown key is an error."""
+    from checkers.authoring import ThresholdsError
+    from checkers.exercises.qa.judge import HEAD_FILE, load_head
+    from checkers.exercises.qa.scoring import PARAMS_FILE, load_params
+
+    assert load_params().salad_min_tokens == 4 and load_head().english
+    toml = tmp_path / "thresholds.toml"
+    toml.write_text(PARAMS_FILE.read_text() + "salad_min_tokenz = 4\n")
+    with pytest.raises(ThresholdsError, match="salad_min_tokenz"):
+        load_params(toml)
+    head = json.loads(HEAD_FILE.read_text())
+    for change in ({"review_belw": 0.7}, {"english_floor": None}, {"other": 1.0}):
+        path = tmp_path / "judge.json"
+        data = {k: v for k, v in {**head, **change}.items() if v is not None}
+        path.write_text(json.dumps(data))
+        with pytest.raises(ThresholdsError):
+            load_head(path)
+
+
+def test_one_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``$SEQGRADE_CACHE_DIR`` names the cache folder itself, for every module."""
+    import numpy as np
+
+    from checkers.authoring import cache, shakespeare
+
+    monkeypatch.setenv("SEQGRADE_CACHE_DIR", str(tmp_path))
+    assert cache.cache_dir() == shakespeare.cache_dir() == tmp_path
+    assert cache.load_array("model", ["a", "b"], (2, 3)) is None
+    cache.store_array("model", ["a", "b"], np.ones((2, 3)))
+    assert cache.entry_path("model", ["a", "b"]).parent == tmp_path
+    assert cache.load_array("model", ["a", "b"], (2, 3)).dtype == np.float32
+    assert cache.load_array("model", ["a", "c"], (2, 3)) is None
+    assert cache.load_array("model", ["a", "b"], (2, 4)) is None
+
+
 SWAPPED = {
     "q2": "In an encoder-decoder the decoder first reads the whole input sentence and "
     "compresses it into a vector, and then the encoder generates the translation from it.",

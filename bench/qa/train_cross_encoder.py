@@ -185,7 +185,7 @@ def pairs_for(examples: list[Example], seed: int) -> list[tuple[str, str, int]]:
     for example in examples:
         point_question = QUESTION_BY_ID[example.point.split(".")[0]]
         text = judge.prepare(QUESTION_BY_ID[example.question], example.text)[1]
-        statements, _ = judge._statements(point_question, example.point)
+        statements, _ = judge.statements(point_question, example.point)
         candidates = [i for i, s in enumerate(statements) if s != example.left_out]
         if not candidates or not text.strip():
             continue
@@ -212,7 +212,7 @@ def contrasts(examples: list[Example]) -> list[tuple[str, str, str]]:
             right, wrongs, avoid = example.left_out, [example.text], example.left_out
         else:
             continue
-        statements, _ = judge._statements(question, example.point)
+        statements, _ = judge.statements(question, example.point)
         candidates = [i for i, s in enumerate(statements) if s != avoid]
         if not wrongs or not candidates:
             continue

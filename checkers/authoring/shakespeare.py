@@ -21,6 +21,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from checkers.authoring import cache
 from checkers.engine.errors import GraderSetupError
 
 FILE_NAME = "tinyshakespeare.txt"
@@ -46,11 +47,9 @@ def sha256_of(path: Path) -> str:
 
 
 def cache_dir() -> Path:
-    """The folder where a downloaded copy is kept."""
-    if os.environ.get("SEQGRADE_CACHE_DIR"):
-        return Path(os.environ["SEQGRADE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "seqgrade"
+    """The folder where a downloaded copy is kept: seqgrade's cache folder
+    (:func:`checkers.authoring.cache.cache_dir`)."""
+    return cache.cache_dir()
 
 
 def _as_file(path: str | os.PathLike) -> Path:

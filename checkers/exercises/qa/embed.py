@@ -11,7 +11,6 @@ chosen in one place, :func:`engine_name` (``SEQGRADE_QA_ENGINE``: ``numpy``, the
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from checkers.authoring import cache
 
 MODEL_ENV = "SEQGRADE_QA_MODEL"
 MAX_TOKENS = 128
@@ -181,40 +182,16 @@ def _embedder_for(model_path: str) -> Embedder:
     return Embedder(model_path)
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("SEQGRADE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    return Path(base or Path.home() / ".cache") / "seqgrade"
-
-
-def _store_name(model_path: str, texts: list[str]) -> str:
-    key = [model_path, engine_name(), *texts]  # vectors of one engine are not another's
-    digest = hashlib.sha256("\x1f".join(key).encode()).hexdigest()[:16]
-    return f"qa_vectors_{digest}.npy"
-
-
 def embed_fixed(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """Like ``embedder.embed`` for a fixed list (the key-point statements), kept on disk.
-
-    The vectors are stored under ``~/.cache/seqgrade`` (or ``$SEQGRADE_CACHE_DIR``), named
-    by a hash of the model path and the texts, so a changed statement or model never reuses
-    stale vectors. Any problem with the cache falls back to embedding.
-    """
-    path = _cache_dir() / _store_name(embedder.model_path, texts)
-    try:
-        vectors = np.load(path, allow_pickle=False)
-        if vectors.shape == (len(texts), 384) and vectors.dtype == np.float32:
-            for text, vector in zip(texts, vectors, strict=True):
-                embedder._cache.setdefault(text, vector)
-            return vectors
-    except (OSError, ValueError):
-        pass
+    """Like ``embedder.embed`` for a fixed list (the key-point statements), kept in the disk
+    cache (:mod:`checkers.authoring.cache`), keyed by the model path, the engine (vectors of
+    one engine are not another's) and the texts."""
+    model_id = f"{embedder.model_path}\x1f{engine_name()}"
+    vectors = cache.load_array(model_id, texts, (len(texts), 384))
+    if vectors is not None:
+        for text, vector in zip(texts, vectors, strict=True):
+            embedder._cache.setdefault(text, vector)
+        return vectors
     vectors = embedder.embed(texts)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            np.save(handle, vectors.astype(np.float32), allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cache.store_array(model_id, texts, vectors)
     return vectors

@@ -1,64 +1,52 @@
-"""The judge: reads each answer sentence together with each key-point statement and says
-whether the sentence states the point, states its opposite, or neither.
+"""The judge: reads each answer unit together with each key-point statement and says
+whether it states the point, states it wrongly, or neither.
 
-1. **Language.** English answers are embedded with all-MiniLM-L6-v2 (:mod:`.embed`) after
-   terse notes are spelled out (:mod:`.terse`: ``→`` "so", ``=`` "is", ``enc`` "encoder" …).
-   Chinese, Hebrew, Bulgarian and Swedish answers are embedded with multilingual e5
-   (:mod:`.multilingual`) and compared with the same English statements (cross-lingual).
-2. **Units.** The answer is cut into sentences, clauses and adjacent pairs. An English unit
-   is eligible when it is not keyword salad, not the question copied back, and names the
-   point's concept (the rubric's ``require`` patterns).
-3. **Entailment by agreement.** For a unit and a point, the ``TOP`` most similar statements
-   each vote, the nearest most (``exp((sim - nearest) / VOTE_TEMPERATURE)``; a negated
-   statement does not vote against an affirmative sentence on its negation alone — the
-   rubric's negated phrasings paraphrase, "does not reset" = "keeps"): *agrees* when
-   the number of reversals between the two
-   (:func:`.languages.reversals`: negation on one side only, a role exchanged — stateful ↔
-   stateless, encoder ↔ decoder, training ↔ inference —, two roles in swapped order) is
-   even, *contradicts* when it is odd. The unit **supports** the point with its best agreeing
-   similarity if the agreeing votes win, else it **contradicts** it. A clause inherits the
-   roles of its sentence ("its batches can be shuffled" in a sentence about a stateful RNN);
-   a negated unit that, without its negation, is closer (by ``STRIP_MARGIN``) to a positive
-   statement than to any statement as it stands states the opposite of that statement
-   ("attention does not help with long sentences");
-   a unit that contains a contradicting part supports nothing (a true clause glued to a false
-   one is no evidence) — unless it is a statement of the rubric word for word (≥ ``VERBATIM``
-   similar, agreeing), which covers its point and leaves no contradiction of it; a unit only
-   counts for the points it is (nearly) closest to.
-4. **Cross-encoder** (English, :mod:`.crossencoder`). Each unit that names a point's
-   concept is read *together with* the point's nearest statements, and so is each rewrite
-   of it with one role pair exchanged: P(the unit states the point), lowered by how much
-   better its exchanged rewrite states it, and P(it states the point wrongly).
-5. **Head.** Per point: support (best unit), contradiction (best unit) and, for English,
-   how much of the supporting unit's vocabulary the rubric uses (invented mechanisms bring
-   their own words) and the cross-encoder's two probabilities go through a logistic head
-   (``judge.json``, trained on the tune split by ``bench/bench_qa.py --tune``) to a
-   probability that a teacher credits the point. A point
-   is *covered* when that probability is at least 0.5, the support reaches a floor and beats
-   the contradiction (by a margin), *contradicted* when the contradiction is strong and
-   beats the support, else *missing* (English with the cross-encoder: covered when the
-   probability is at least 0.5, contradicted when P(wrongly) is strong and beats
-   P(states)).
-6. **Confidence.** Taking the points' probabilities as independent, the probability that
-   the answer's band (bottom < 2, middle < 7, top ≥ 7 out of 10) is the one graded; below
-   ``review_below`` the grade is flagged *needs review*.
+The code follows the stages of ``docs/QA.md`` ("The judge"), one function per stage, and
+:func:`read` runs them in that order:
+
+1. **Language** (:mod:`.encoders`, :func:`~.encoders.encoder_for`): an English answer is
+   read by :class:`~.encoders.English` (all-MiniLM-L6-v2), one in Chinese, Hebrew,
+   Bulgarian or Swedish by :class:`~.encoders.Multilingual` (multilingual e5), compared
+   with the same English statements. What differs between languages lives on the encoder.
+2. **Terse notes** (:func:`prepare`): the answer normalised, cut at
+   :data:`~.text.MAX_WORDS` words, and (English) its notes spelled out (:mod:`.terse`).
+3. **Units** (:func:`cut_units`): sentences, clauses and adjacent pairs, embedded; English
+   units must read like a statement and not copy the question back (:mod:`.scoring`'s
+   tests), and must name the point's concept (the rubric's ``require`` patterns).
+4. **Reading a unit with a statement** (:func:`read_statements`): the :data:`TOP`
+   statements most similar to a unit vote (:func:`_vote`); a negated unit is also read
+   without its negation (:func:`_stripped_opposite`); then :meth:`Evidence.settle`: a unit
+   containing a contradicting part is evidence for nothing, the rubric's own sentence
+   covers its point, and a unit speaks only to the points it is (nearly) closest to.
+5. **The cross-encoder** (:func:`read_pairs`, English): each unit that names a point's
+   concept is read together with the point's nearest statements, and so is each rewrite of
+   it with one role pair exchanged.
+6. **The head** (:class:`Head`, ``judge.json``): the evidence of each point
+   (:func:`judge_points`) goes through a logistic head to the probability that a teacher
+   credits the point, and :func:`verdict` says *covered*, *contradicted* or *missing*;
+   which weights and which rule apply is the head's :class:`Regime` for the answer.
+
+:func:`band_confidence` turns the points' probabilities into the grade's confidence.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import re
-from dataclasses import dataclass
-from functools import cache, lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
+from typing import Any, NamedTuple, get_type_hints
 
 import numpy as np
 
-from checkers.exercises.qa import crossencoder, languages, multilingual, terse
+from checkers.authoring.thresholds import ThresholdsError
+from checkers.exercises.qa import crossencoder, languages
 from checkers.exercises.qa import text as qa_text
-from checkers.exercises.qa.embed import Embedder, embed_fixed
-from checkers.exercises.qa.keypoints import QUESTION_BY_ID, KeyPoint, Question
+from checkers.exercises.qa.embed import Embedder
+from checkers.exercises.qa.encoders import Encoder, English, encoder_class, encoder_for
+from checkers.exercises.qa.keypoints import KeyPoint, Question
 
 HEAD_FILE = Path(__file__).with_name("judge.json")
 TOP = 3
@@ -67,6 +55,7 @@ STRIP_MARGIN = 0.02  # how much closer a negated unit must get without its negat
 VERBATIM = 0.97  # a unit this close to an agreeing statement states the rubric's own words
 BANDS = (2.0, 7.0)  # bottom below 2, middle below 7, top from 7 (out of 10)
 PARTNERS = 2  # the cross-encoder reads a unit with this many of the point's nearest statements
+PLAIN_INPUTS = 6  # support, contra, margin, elsewhere, overlap, bias: English without pairs
 
 
 def band(score: float) -> int:
@@ -74,9 +63,69 @@ def band(score: float) -> int:
     return 0 if score < BANDS[0] else 1 if score < BANDS[1] else 2
 
 
+# --------------------------------------------------------------------------- the head
+
+
+@dataclass(frozen=True)
+class PointJudgement:
+    """What the answer does with one key point."""
+
+    point: KeyPoint
+    support: float
+    contra: float
+    overlap: float
+    evidence: str | None  # the unit that supports the point best
+    against: str | None  # the unit that contradicts it most
+    entail: float | None = None  # cross-encoder: best P(a unit states the point)
+    refute: float | None = None  # cross-encoder: best P(a unit states it wrongly)
+
+
+@dataclass(frozen=True)
+class Regime:
+    """How the head decides for one kind of answer: English read with the cross-encoder
+    (``pairs``), English without it, or another language (``english`` False)."""
+
+    weights: tuple[float, ...]
+    english: bool  # the head reads the overlap with the rubric's vocabulary
+    pairs: bool  # the head reads the cross-encoder, and its probabilities decide
+    margin: float  # a contradiction must beat the support by this much to block a point
+    floor: float  # the least similarity a supporting unit needs
+    contradicted_at: float
+
+    def probability(self, support: float, contra: float, overlap: float, elsewhere: float,
+                    entail: float | None, refute: float | None) -> float:
+        """Probability that a teacher credits the point."""
+        inputs = Head.features(support, contra, overlap, self.english, elsewhere,
+                               entail if self.pairs else None, refute if self.pairs else None)
+        z = float(inputs @ np.array(self.weights))
+        return float(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))))
+
+    def verdict(self, judgement: PointJudgement, probability: float) -> str:
+        """``"covered"``, ``"contradicted"`` or ``"missing"``."""
+        if self.pairs:
+            return self._by_pairs(judgement, probability)
+        if (probability >= 0.5 and judgement.support >= self.floor
+                and judgement.support > judgement.contra - self.margin):
+            return "covered"
+        if judgement.contra >= self.contradicted_at and judgement.contra >= judgement.support:
+            return "contradicted"
+        return "missing"
+
+    def _by_pairs(self, judgement: PointJudgement, probability: float) -> str:
+        """Covered when the probability is ≥ 0.5 and some unit states the point;
+        contradicted when P(states it wrongly) is strong and beats P(states it)."""
+        entail, refute = judgement.entail or 0.0, judgement.refute or 0.0
+        if probability >= 0.5 and entail > 0:
+            return "covered"
+        if refute >= self.contradicted_at and refute >= entail:
+            return "contradicted"
+        return "missing"
+
+
 @dataclass(frozen=True)
 class Head:
-    """The judge's logistic head and review threshold (``judge.json``)."""
+    """The judge's logistic head and review threshold (``judge.json``). Its defaults are
+    the ones written here and nowhere else."""
 
     english: tuple[float, ...]
     other: tuple[float, ...]
@@ -90,7 +139,7 @@ class Head:
     # The least similarity a supporting unit needs (MiniLM; cross-lingual e5 is flatter).
     english_floor: float = 0.55
     other_floor: float = 0.83
-    # The English weights without the cross-encoder's two inputs: used when it is switched
+    # The English weights without the cross-encoder's inputs: used when it is switched
     # off (``SEQGRADE_QA_CROSS_ENCODER=none``) or absent.
     english_plain: tuple[float, ...] = ()
 
@@ -112,50 +161,72 @@ class Head:
                 base += [entail, refute or 0.0, entail * support]
         return np.array(base + [1.0])
 
+    @property
+    def reads_pairs(self) -> bool:
+        """Whether the English head uses the cross-encoder's probabilities."""
+        return len(self.english) > PLAIN_INPUTS
+
+    def regime(self, english: bool, entail: float | None) -> Regime:
+        """The weights and rule for an answer: English read by the cross-encoder (when the
+        head uses it and ``entail`` was read), English without it, or another language."""
+        if not english:
+            return Regime(self.other, False, False, self.other_margin, self.other_floor,
+                          self.contradicted_at)
+        pairs = self.reads_pairs and entail is not None
+        plain = self.english_plain or self.english[:PLAIN_INPUTS - 1] + self.english[-1:]
+        return Regime(self.english if pairs else plain, True, pairs, self.english_margin,
+                      self.english_floor, self.contradicted_at)
+
     def probability(self, support: float, contra: float, overlap: float, english: bool,
                     elsewhere: float = 0.0, entail: float | None = None,
                     refute: float | None = None) -> float:
         """Probability that a teacher credits the point."""
-        weights = np.array(self.english if english else self.other)
-        if english and not (self.reads_pairs and entail is not None):
-            weights = np.array(self.english_plain or self.english[:5] + self.english[-1:])
-            entail = refute = None
-        z = float(self.features(support, contra, overlap, english, elsewhere, entail,
-                                refute) @ weights)
-        return float(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))))
-
-    @property
-    def reads_pairs(self) -> bool:
-        """Whether the English head uses the cross-encoder's probabilities."""
-        return len(self.english) > 6  # support, contra, margin, elsewhere, overlap, bias
+        return self.regime(english, entail).probability(support, contra, overlap, elsewhere,
+                                                        entail, refute)
 
 
 def load_head(path: Path | None = None) -> Head:
-    """The committed head (defaults when the file is absent)."""
+    """The committed head (``judge.json``, written by ``bench/bench_qa.py --tune``: a
+    trained artefact, hence JSON), loaded strictly: every field of :class:`Head` must be
+    there with a number (a list of numbers for the weights), and nothing else but
+    ``_comment``."""
     path = path or HEAD_FILE
-    if not path.is_file():
-        return Head(english=(6.0, 0.0, 2.0, -2.0, 1.0, -6.0),
-                    other=(6.0, 0.0, 1.0, -2.0, -6.0))
-    data = json.loads(path.read_text())
-    return Head(tuple(data["english"]), tuple(data["other"]),
-                float(data.get("contradicted_at", 0.6)), float(data.get("review_below", 0.7)),
-                float(data.get("exclusive_slack", 0.1)), float(data.get("other_margin", 0.05)),
-                float(data.get("english_margin", 0.0)), float(data.get("english_floor", 0.55)),
-                float(data.get("other_floor", 0.83)), tuple(data.get("english_plain", ())))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ThresholdsError(f"cannot read the qa head {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ThresholdsError(f"{path}: expected an object")
+    data.pop("_comment", None)
+    hints = get_type_hints(Head)
+    missing = sorted({f.name for f in fields(Head)} - set(data))
+    unknown = sorted(set(data) - set(hints))
+    if missing or unknown:
+        raise ThresholdsError(f"{path}: missing keys {missing}, unknown keys {unknown}")
+    return Head(**{name: _numbers(path, name, value, hints[name] is not float)
+                   for name, value in data.items()})
 
 
-@dataclass(frozen=True)
-class PointJudgement:
-    """What the answer does with one key point."""
+def _numbers(path: Path, name: str, value: Any, many: bool) -> float | tuple[float, ...]:
+    """``value`` as a float, or a tuple of floats when ``many``; else an error."""
+    items = value if many and isinstance(value, list) else [value]
+    if (many and not isinstance(value, list)) or any(
+            isinstance(v, bool) or not isinstance(v, int | float) for v in items):
+        wanted = "a list of numbers" if many else "a number"
+        raise ThresholdsError(f"{path}: {name} must be {wanted}")
+    return tuple(float(v) for v in items) if many else float(value)
 
-    point: KeyPoint
-    support: float
-    contra: float
-    overlap: float
-    evidence: str | None  # the unit that supports the point best
-    against: str | None  # the unit that contradicts it most
-    entail: float | None = None  # cross-encoder: best P(a unit states the point)
-    refute: float | None = None  # cross-encoder: best P(a unit states it wrongly)
+
+def verdict(judgement: PointJudgement, probability: float, head: Head,
+            english: bool = True) -> str:
+    """``"covered"``, ``"contradicted"`` or ``"missing"`` (the head's :class:`Regime`)."""
+    return head.regime(english, judgement.entail).verdict(judgement, probability)
+
+
+def elsewhere(reading: Reading, point_id: str) -> float:
+    """The strongest contradiction (beating its support) of another point of the answer."""
+    return max((j.contra for j in reading.points
+                if j.point.id != point_id and j.contra > j.support), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -168,45 +239,304 @@ class Reading:
     notes: tuple[str, ...] = ()
 
 
-@lru_cache(maxsize=64)
-def required(question_id: str, point_id: str) -> tuple[re.Pattern[str], ...]:
-    """The point's ``require`` patterns (its concept must be named), compiled."""
-    question = QUESTION_BY_ID[question_id]
-    point = next(p for p in question.points if p.id == point_id)
-    return tuple(re.compile(p) for p in point.require)
+# ---------------------------------------------------------- 1, 2. language, terse notes
 
 
-@cache
-def _vocabulary(question: Question) -> frozenset[str]:
-    words = set(qa_text.content_stems(qa_text.normalize(question.text)))
-    for point in question.points:
-        for statement in question.statements_for(point):
-            words |= qa_text.content_stems(qa_text.normalize(statement))
-    return frozenset(words)
+def prepare(question: Question, text: str) -> tuple[str, str, bool]:
+    """Stages 1 and 2: (language, the text to read, whether it was cut at MAX_WORDS). The
+    text is normalised (case folded, markup gone), cut, and its terse notes spelled out."""
+    language = languages.detect_language(text)
+    kind = encoder_class(language)
+    normalized, cut = qa_text.truncate_words(qa_text.normalize(kind.protect(text)))
+    return language, kind.spell_out(normalized, question.id), cut
 
 
-def overlap(unit: str, question: Question) -> float:
-    """Share of the unit's content words that the question's rubric uses somewhere."""
-    stems = qa_text.content_stems(unit)
-    return len(stems & _vocabulary(question)) / len(stems) if stems else 1.0
+# --------------------------------------------------------------------------- 3. units
+
+
+@dataclass(frozen=True)
+class Units:
+    """An answer's units, their vectors, which may count, and their frames (negation and
+    roles, each clause inheriting its sentence's)."""
+
+    texts: list[str]
+    vectors: np.ndarray
+    eligible: list[bool]
+    frames: list[languages.Frame]
+    notes: tuple[str, ...]
+
+
+def cut_units(question: Question, text: str, encoder: Encoder) -> Units | None:
+    """Stage 3: the units of the prepared ``text`` (None when it has none)."""
+    texts = encoder.units(text)
+    if not texts:
+        return None
+    vectors = encoder.embed(texts)
+    eligible = encoder.eligible(question, texts, vectors)
+    frames = [languages.frame(u, question.id, encoder.language) for u in texts]
+    return Units(texts, vectors, eligible, _inherit(texts, frames), encoder.notes(eligible))
+
+
+def _inherit(units: list[str], frames: list[languages.Frame]) -> list[languages.Frame]:
+    """Each clause takes the roles its sentence names and it leaves open."""
+    out = []
+    for i, unit in enumerate(units):
+        parents = [f for v, f in zip(units, frames, strict=True)
+                   if len(v) > len(unit) and unit in v]
+        if parents:
+            out.append(frames[i].inherit(max(parents, key=lambda f: f.named)))
+        else:
+            out.append(frames[i])
+    return out
+
+
+# ------------------------------------------------------ 4. reading a unit with a statement
 
 
 @lru_cache(maxsize=256)
-def _statements(question: Question,
-                point_id: str) -> tuple[tuple[str, ...], tuple[languages.Frame, ...]]:
+def statements(question: Question,
+               point_id: str) -> tuple[tuple[str, ...], tuple[languages.Frame, ...]]:
+    """The point's statements, normalised, and their frames."""
     point = next(p for p in question.points if p.id == point_id)
     texts = tuple(qa_text.normalize(s) for s in question.statements_for(point))
     return texts, tuple(languages.frame(t, question.id, "en") for t in texts)
 
 
-def prepare(question: Question, text: str) -> tuple[str, str, bool]:
-    """(language, normalised text to grade, whether it was cut at MAX_WORDS)."""
-    lang = languages.detect_language(text)
-    normalized = qa_text.normalize(terse.protect_tags(text) if lang == "en" else text)
-    normalized, cut = qa_text.truncate_words(normalized)
-    if lang == "en":
-        normalized = terse.expand(normalized, question.id)
-    return lang, normalized, cut
+class Vote(NamedTuple):
+    """One unit read with one point's statements."""
+
+    support: float  # the best agreeing similarity, when the agreeing votes win
+    contra: float  # the best contradicting similarity, when they lose
+    verbatim: bool  # the rubric's own sentence (a reference answer)
+    nearest: float  # the similarity of the nearest statement
+
+
+def _vote(sims: np.ndarray, unit: languages.Frame,
+          frames: tuple[languages.Frame, ...]) -> Vote:
+    """The :data:`TOP` statements most similar to the unit vote, the nearest most: one
+    *agrees* when the reversals between it and the unit are even, *contradicts* when odd."""
+    order = np.argsort(-sims, kind="stable")[:TOP]
+    nearest = float(sims[order[0]])
+    agree = disagree = best_agree = best_disagree = best_neutral = 0.0
+    for j in order:
+        sim = float(sims[j])
+        vote = float(np.exp((sim - nearest) / VOTE_TEMPERATURE))
+        flips = languages.reversals(unit, frames[j])
+        if flips == 1 and frames[j].negated and not unit.negated:
+            # The rubric's negated phrasings paraphrase ("does not reset" = "keeps"):
+            # an affirmative sentence is not contradicted by the negation alone.
+            best_neutral = max(best_neutral, sim)
+        elif flips % 2:
+            disagree += vote
+            best_disagree = max(best_disagree, sim)
+        else:
+            agree += vote
+            best_agree = max(best_agree, sim)
+    if agree == disagree == 0.0:
+        agree, best_agree = 1.0, best_neutral
+    if agree >= disagree:
+        return Vote(best_agree, 0.0, nearest >= VERBATIM, nearest)
+    return Vote(0.0, best_disagree, False, nearest)
+
+
+def _stripped_opposite(vector: np.ndarray, s_vectors: np.ndarray, unit: languages.Frame,
+                       frames: tuple[languages.Frame, ...], nearest: float) -> float:
+    """A negated unit read without its negation: the similarity of the positive statement
+    it is then closer to (by :data:`STRIP_MARGIN`) than to any statement as it stands, or
+    0. "attention does not help with long sentences" states the opposite of "attention
+    helps with long sentences" even if its words sit close to "no longer depends on one
+    vector"."""
+    sims = vector @ s_vectors.T
+    top = int(np.argmax(sims))
+    if (not frames[top].negated
+            and languages.reversals(languages.Frame(False, unit.sides), frames[top]) % 2 == 0
+            and float(sims[top]) > nearest + STRIP_MARGIN):
+        return float(sims[top])
+    return 0.0
+
+
+def _without_negation(units: Units, encoder: Encoder) -> dict[int, np.ndarray]:
+    """Vectors of the eligible negated units with their negation removed, by unit index."""
+    negated = [i for i in range(len(units.texts)) if units.eligible[i] and units.frames[i].negated]
+    if not negated:
+        return {}
+    vectors = encoder.embed([languages.strip_negation(units.texts[i], encoder.language)
+                             for i in negated])
+    return {i: vectors[n] for n, i in enumerate(negated)}
+
+
+@dataclass
+class Evidence:
+    """What the units say about each point, ``(points, units)``: support, contradiction,
+    closeness (a unit's best raw similarity to the point), whether it is the rubric's own
+    sentence, whether it names the point's concept, and which pairs the cross-encoder
+    reads; ``sims``: per point, the units' similarities to its statements."""
+
+    support: np.ndarray
+    contra: np.ndarray
+    closeness: np.ndarray
+    verbatim: np.ndarray
+    named: np.ndarray
+    readable: np.ndarray
+    sims: list[np.ndarray] = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, points: int, units: int) -> Evidence:
+        """No evidence yet."""
+        zeros = np.zeros((points, units))
+        flags = np.zeros((points, units), bool)
+        return cls(zeros, zeros.copy(), zeros.copy(), flags, flags.copy(), flags.copy())
+
+    def settle(self, units: list[str], slack: float) -> None:
+        """The rules that weigh units against each other, in order: a unit holding a
+        contradicting part (a false clause) is evidence for nothing; the rubric's own
+        sentence covers its point with its closeness and leaves no contradiction of it; a
+        unit speaks only to the points within ``slack`` of its closest."""
+        false_parts = self.contra.max(axis=0) > 0
+        for i, unit in enumerate(units):
+            if any(false_parts[j] and j != i and len(v) < len(unit) and v in unit
+                   for j, v in enumerate(units)):
+                self.support[:, i] = 0.0
+        self.support = np.where(self.verbatim, self.closeness, self.support)
+        self.contra = np.where(self.verbatim.any(axis=1, keepdims=True), 0.0, self.contra)
+        allowed = self.closeness >= self.closeness.max(axis=0, keepdims=True) - slack
+        self.support = np.where(allowed, self.support, 0.0)
+        self.contra = np.where(allowed, self.contra, 0.0)
+        # The cross-encoder reads only the units that could support the point.
+        self.readable = self.named & allowed
+
+
+def read_statements(question: Question, units: Units, encoder: Encoder) -> Evidence:
+    """Stage 4: each eligible unit that names a point's concept, read with the point's
+    statements (:func:`_vote`, then :func:`_stripped_opposite` for a negated unit)."""
+    stripped = _without_negation(units, encoder)
+    evidence = Evidence.empty(len(question.points), len(units.texts))
+    for k, point in enumerate(question.points):
+        texts, frames = statements(question, point.id)
+        s_vectors = encoder.embed_statements(list(texts))
+        sims = units.vectors @ s_vectors.T
+        evidence.sims.append(sims)
+        evidence.closeness[k] = sims.max(axis=1)
+        patterns = encoder.requires(question, point)
+        for i, unit in enumerate(units.texts):
+            if not units.eligible[i] or not all(p.search(unit) for p in patterns):
+                continue
+            evidence.named[k, i] = True
+            vote = _vote(sims[i], units.frames[i], frames)
+            evidence.support[k, i], evidence.contra[k, i] = vote.support, vote.contra
+            evidence.verbatim[k, i] = vote.verbatim
+            if i in stripped and vote.support > 0:
+                opposite = _stripped_opposite(stripped[i], s_vectors, units.frames[i],
+                                              frames, vote.nearest)
+                if opposite:
+                    evidence.support[k, i] = 0.0
+                    evidence.contra[k, i] = max(vote.contra, opposite)
+    evidence.settle(units.texts, encoder.exclusive_slack(load_head().exclusive_slack))
+    return evidence
+
+
+# --------------------------------------------------------------------------- 5. cross-encoder
+
+
+def read_pairs(model: crossencoder.CrossEncoder, question: Question, units: list[str],
+               evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 5: the cross-encoder's P(entail) and P(contradict), ``(points, units)``, zero
+    where ``evidence.readable[k, i]`` is False.
+
+    Unit ``i`` is read with the :data:`PARTNERS` statements of point ``k`` nearest to it
+    (averaged), and so is each rewrite of it with one role pair exchanged
+    (:func:`.languages.role_exchanges`). A sentence with its roles the wrong way round
+    often still reads as stating the point, but its exchanged rewrite (the right way round)
+    reads as stating it *better*: by that much its P(entail) is lowered.
+    """
+    variants: list[tuple[int, int, bool, str]] = []
+    for k, i in zip(*np.nonzero(evidence.readable), strict=True):
+        variants.append((int(k), int(i), False, units[i]))
+        variants += [(int(k), int(i), True, v)
+                     for v in languages.role_exchanges(units[i], question.id)]
+    mean = _mean_probabilities(model, question, variants, evidence.sims)
+    entail = np.zeros(evidence.readable.shape)
+    refute = np.zeros_like(entail)
+    exchanged = np.zeros_like(entail)
+    for n, (k, i, swapped, _) in enumerate(variants):
+        if swapped:
+            exchanged[k, i] = max(exchanged[k, i], mean[n, crossencoder.ENTAIL])
+        else:
+            entail[k, i] = mean[n, crossencoder.ENTAIL]
+            refute[k, i] = mean[n, crossencoder.CONTRADICT]
+    entail = np.clip(entail - np.maximum(0.0, exchanged - entail), 0.0, 1.0)
+    return entail, refute
+
+
+def _mean_probabilities(model: crossencoder.CrossEncoder, question: Question,
+                        variants: list[tuple[int, int, bool, str]],
+                        sims: list[np.ndarray]) -> np.ndarray:
+    """Each variant ``(point k, unit i, exchanged, text)`` read with the point's
+    :data:`PARTNERS` statements nearest to unit ``i``: the mean probabilities, ``(n, 3)``."""
+    pairs: list[tuple[str, str]] = []
+    owners: list[int] = []
+    for n, (k, i, _, text) in enumerate(variants):
+        texts, _ = statements(question, question.points[k].id)
+        for j in np.argsort(-sims[k][i], kind="stable")[:PARTNERS]:
+            pairs.append((texts[int(j)], text))
+            owners.append(n)
+    probabilities = model.probabilities(pairs)
+    mean = np.zeros((len(variants), 3))
+    counts = np.zeros(len(variants))
+    for n, row in zip(owners, probabilities, strict=True):
+        mean[n] += row
+        counts[n] += 1
+    return mean / np.maximum(counts, 1)[:, None]
+
+
+# --------------------------------------------------------------------------- 6. the head's inputs
+
+
+def judge_points(question: Question, units: list[str], evidence: Evidence,
+                 pairs: tuple[np.ndarray, np.ndarray] | None,
+                 encoder: Encoder) -> tuple[PointJudgement, ...]:
+    """Stage 6's inputs per point: the best support, the strongest contradiction, the
+    supporting unit's overlap with the rubric and the cross-encoder's best P(states the
+    point) and P(states it wrongly), with the units that decided them."""
+    points = []
+    for k, point in enumerate(question.points):
+        i, j = int(np.argmax(evidence.support[k])), int(np.argmax(evidence.contra[k]))
+        s, c = round(float(evidence.support[k, i]), 4), round(float(evidence.contra[k, j]), 4)
+        found, against = units[i] if s > 0 else None, units[j] if c > 0 else None
+        e = r = None
+        if pairs is not None:
+            entail, refute = pairs
+            e, r = round(float(entail[k].max()), 4), round(float(refute[k].max()), 4)
+            found = units[int(np.argmax(entail[k]))] if e > 0 else found
+            against = units[int(np.argmax(refute[k]))] if r > 0 else against
+        points.append(PointJudgement(point, s, c, encoder.overlap(units[i], question)
+                                     if s > 0 else 1.0, found, against, e, r))
+    return tuple(points)
+
+
+# --------------------------------------------------------------------------- the stages in order
+
+
+def read(question: Question, text: str, embedder: Embedder,
+         is_salad: Callable[[str], bool],
+         is_copy: Callable[[str, np.ndarray, np.ndarray], bool]) -> Reading:
+    """Judge every key point of ``question`` against the answer ``text``: the stages of
+    ``docs/QA.md`` in order.
+
+    ``is_salad(unit)`` and ``is_copy(unit, vector, question_vectors)`` are the eligibility
+    tests of :mod:`.scoring` (English units only)."""
+    language, prepared, cut = prepare(question, text)  # 1, 2
+    encoder = encoder_for(language, embedder, is_salad, is_copy)
+    notes = (f"Only the first {qa_text.MAX_WORDS} words were graded.",) if cut else ()
+    units = cut_units(question, prepared, encoder)  # 3
+    if units is None:
+        empty = tuple(PointJudgement(p, 0.0, 0.0, 1.0, None, None) for p in question.points)
+        return Reading(language, (), empty, notes)
+    evidence = read_statements(question, units, encoder)  # 4
+    model = encoder.cross_encoder()  # 5
+    pairs = read_pairs(model, question, units.texts, evidence) if model is not None else None
+    points = judge_points(question, units.texts, evidence, pairs, encoder)  # 6
+    return Reading(language, tuple(units.texts), points, notes + units.notes)
 
 
 def prefetch(answers: dict[str, str], questions: dict[str, Question],
@@ -222,219 +552,15 @@ def prefetch(answers: dict[str, str], questions: dict[str, Question],
         question = questions.get(question_id)
         if question is None or not isinstance(text, str) or not qa_text.tokens(text):
             continue
-        lang, normalized, _ = prepare(question, text)
-        if lang == "en":
-            texts += qa_text.units(normalized)
+        language, prepared, _ = prepare(question, text)
+        if encoder_class(language) is English:
+            texts += qa_text.units(prepared)
             texts += qa_text.sentences(qa_text.normalize(question.text))
     if texts:
         embedder.embed(texts)
 
 
-def read(question: Question, text: str, embedder: Embedder, is_salad, is_copy) -> Reading:
-    """Judge every key point of ``question`` against the answer ``text``.
-
-    ``is_salad(unit)`` and ``is_copy(unit, vector, question_vectors)`` are the eligibility
-    tests of :mod:`.scoring` (English units only)."""
-    head = load_head()
-    lang, normalized, cut = prepare(question, text)
-    notes = (f"Only the first {qa_text.MAX_WORDS} words were graded.",) if cut else ()
-    english = lang == "en"
-    units = qa_text.units(normalized) if english else languages.units_any_language(normalized)
-    if not units:
-        empty = tuple(PointJudgement(p, 0.0, 0.0, 1.0, None, None) for p in question.points)
-        return Reading(lang, (), empty, notes)
-    if english:
-        vectors = embedder.embed(units)
-        q_vectors = embedder.embed(qa_text.sentences(qa_text.normalize(question.text)))
-        eligible = [not is_salad(u) and not is_copy(u, vectors[i], q_vectors)
-                    for i, u in enumerate(units)]
-    else:
-        vectors = multilingual.embed(units)
-        q_vector = multilingual.embed([qa_text.normalize(question.text)])[0]
-        eligible = [float(q_vector @ vectors[i]) < 0.95 for i in range(len(units))]
-    if english and not any(eligible):
-        notes += ("Repeating the question earns no credit: answer it in your own words.",)
-    frames = [languages.frame(u, question.id, lang) for u in units]
-    frames = _inherit(units, frames)
-    # Negated units are also read without their negation: "attention does not help with long
-    # sentences" is the negation of a claim ("attention helps with long sentences") even if
-    # its words sit close to a negated statement ("no longer depends on one vector").
-    negated = [i for i in range(len(units)) if eligible[i] and frames[i].negated]
-    stripped = [languages.strip_negation(units[i], lang) for i in negated]
-    strip_vectors = ((embedder.embed(stripped) if english else multilingual.embed(stripped))
-                     if stripped else np.zeros((0, vectors.shape[1]), np.float32))
-    strip_rows = {i: n for n, i in enumerate(negated)}
-    support = np.zeros((len(question.points), len(units)))
-    contra = np.zeros_like(support)
-    closeness = np.zeros_like(support)  # a unit's best raw similarity to each point
-    verbatim = np.zeros(support.shape, bool)
-    named = np.zeros(support.shape, bool)  # the unit is eligible and names the point's concept
-    point_sims = []
-    for k, point in enumerate(question.points):
-        texts, s_frames = _statements(question, point.id)
-        s_vectors = (embed_fixed(embedder, list(texts)) if english
-                     else multilingual.embed_fixed(list(texts)))
-        sims = vectors @ s_vectors.T
-        point_sims.append(sims)
-        closeness[k] = sims.max(axis=1)
-        patterns = required(question.id, point.id) if english else ()
-        for i, unit in enumerate(units):
-            if not eligible[i] or not all(p.search(unit) for p in patterns):
-                continue
-            named[k, i] = True
-            agree = disagree = best_agree = best_disagree = 0.0
-            order = np.argsort(-sims[i], kind="stable")[:TOP]
-            nearest = float(sims[i, order[0]])
-            best_neutral = 0.0
-            for j in order:
-                sim = float(sims[i, j])
-                vote = float(np.exp((sim - nearest) / VOTE_TEMPERATURE))
-                flips = languages.reversals(frames[i], s_frames[j])
-                if flips == 1 and s_frames[j].negated and not frames[i].negated:
-                    # The rubric's negated phrasings paraphrase ("does not reset" = "keeps"):
-                    # an affirmative sentence is not contradicted by the negation alone.
-                    best_neutral = max(best_neutral, sim)
-                elif flips % 2:
-                    disagree += vote
-                    best_disagree = max(best_disagree, sim)
-                else:
-                    agree += vote
-                    best_agree = max(best_agree, sim)
-            if agree == disagree == 0.0:
-                agree, best_agree = 1.0, best_neutral
-            if agree >= disagree:
-                support[k, i] = best_agree
-            else:
-                contra[k, i] = best_disagree
-            if float(sims[i, order[0]]) >= VERBATIM and agree >= disagree:
-                verbatim[k, i] = True  # the rubric's own sentence (a reference answer)
-            if i in strip_rows:
-                positive = languages.Frame(False, frames[i].sides)
-                strip_sims = strip_vectors[strip_rows[i]] @ s_vectors.T
-                top = int(np.argmax(strip_sims))
-                if (support[k, i] > 0 and not s_frames[top].negated
-                        and languages.reversals(positive, s_frames[top]) % 2 == 0
-                        and float(strip_sims[top]) > nearest + STRIP_MARGIN):
-                    support[k, i] = 0.0
-                    contra[k, i] = max(contra[k, i], float(strip_sims[top]))
-    # A unit holding a contradicting part (a false clause) is evidence for nothing.
-    false_parts = contra.max(axis=0) > 0
-    for i, unit in enumerate(units):
-        if any(false_parts[j] and j != i and len(v) < len(unit) and v in unit
-               for j, v in enumerate(units)):
-            support[:, i] = 0.0
-    support = np.where(verbatim, closeness, support)
-    contra = np.where(verbatim.any(axis=1, keepdims=True), 0.0, contra)
-    # A unit speaks to the points it is (nearly) closest to: it supports or contradicts only
-    # those (across languages, similarities are flat: only the closest point counts).
-    slack = head.exclusive_slack if english else 0.0
-    allowed = closeness >= closeness.max(axis=0, keepdims=True) - slack
-    support = np.where(allowed, support, 0.0)
-    contra = np.where(allowed, contra, 0.0)
-    entail = refute = None
-    model = crossencoder.load(model_path=embedder.model_path) if english else None
-    if model is not None:
-        # Read only the units that could support the point (eligible, naming its concept,
-        # closest to it): the cross-encoder is not asked about every pair.
-        readable = named & allowed
-        entail, refute = _read_pairs(model, question, units, readable, point_sims)
-    points = []
-    for k, point in enumerate(question.points):
-        i, j = int(np.argmax(support[k])), int(np.argmax(contra[k]))
-        s, c = round(float(support[k, i]), 4), round(float(contra[k, j]), 4)
-        evidence, against = units[i] if s > 0 else None, units[j] if c > 0 else None
-        e = r = None
-        if entail is not None and refute is not None:
-            e, r = round(float(entail[k].max()), 4), round(float(refute[k].max()), 4)
-            evidence = units[int(np.argmax(entail[k]))] if e > 0 else evidence
-            against = units[int(np.argmax(refute[k]))] if r > 0 else against
-        points.append(PointJudgement(
-            point, s, c, round(overlap(units[i], question), 4) if english and s > 0 else 1.0,
-            evidence, against, e, r))
-    return Reading(lang, tuple(units), tuple(points), notes)
-
-
-def _read_pairs(model: crossencoder.CrossEncoder, question: Question, units: list[str],
-                readable: np.ndarray,
-                point_sims: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The cross-encoder's P(entail) and P(contradict), ``(points, units)``, zero where
-    ``readable[k, i]`` is False.
-
-    Unit ``i`` is read with the :data:`PARTNERS` statements of point ``k`` nearest to it
-    (averaged), and so is each rewrite of it with one role pair exchanged
-    (:func:`.languages.role_exchanges`). A sentence with its roles the wrong way round
-    often still reads as stating the point, but its exchanged rewrite (the right way round)
-    reads as stating it *better*: by that much its P(entail) is lowered.
-    """
-    variants: list[tuple[int, int, bool, str]] = []
-    for k in range(len(question.points)):
-        for i, unit in enumerate(units):
-            if readable[k, i]:
-                variants.append((k, i, False, unit))
-                variants += [(k, i, True, v) for v in languages.role_exchanges(unit, question.id)]
-    pairs: list[tuple[str, str]] = []
-    owners: list[int] = []
-    for n, (k, i, _, text) in enumerate(variants):
-        statements, _ = _statements(question, question.points[k].id)
-        for j in np.argsort(-point_sims[k][i], kind="stable")[:PARTNERS]:
-            pairs.append((statements[int(j)], text))
-            owners.append(n)
-    probabilities = model.probabilities(pairs)
-    mean = np.zeros((len(variants), 3))
-    counts = np.zeros(len(variants))
-    for n, row in zip(owners, probabilities, strict=True):
-        mean[n] += row
-        counts[n] += 1
-    mean /= np.maximum(counts, 1)[:, None]
-    entail = np.zeros((len(question.points), len(units)))
-    refute = np.zeros_like(entail)
-    exchanged = np.zeros_like(entail)
-    for n, (k, i, swapped, _) in enumerate(variants):
-        if swapped:
-            exchanged[k, i] = max(exchanged[k, i], mean[n, crossencoder.ENTAIL])
-        else:
-            entail[k, i] = mean[n, crossencoder.ENTAIL]
-            refute[k, i] = mean[n, crossencoder.CONTRADICT]
-    entail = np.clip(entail - np.maximum(0.0, exchanged - entail), 0.0, 1.0)
-    return entail, refute
-
-
-def _inherit(units: list[str], frames: list[languages.Frame]) -> list[languages.Frame]:
-    out = []
-    for i, unit in enumerate(units):
-        parents = [f for v, f in zip(units, frames, strict=True)
-                   if len(v) > len(unit) and unit in v]
-        if parents:
-            out.append(frames[i].inherit(max(parents, key=lambda f: f.named)))
-        else:
-            out.append(frames[i])
-    return out
-
-
-def elsewhere(reading: Reading, point_id: str) -> float:
-    """The strongest contradiction (beating its support) of another point of the answer."""
-    return max((j.contra for j in reading.points
-                if j.point.id != point_id and j.contra > j.support), default=0.0)
-
-
-def verdict(judgement: PointJudgement, probability: float, head: Head,
-            english: bool = True) -> str:
-    """``"covered"``, ``"contradicted"`` or ``"missing"``."""
-    if english and head.reads_pairs and judgement.entail is not None:
-        refute = judgement.refute or 0.0
-        if probability >= 0.5 and judgement.entail > 0:
-            return "covered"
-        if refute >= head.contradicted_at and refute >= judgement.entail:
-            return "contradicted"
-        return "missing"
-    margin = head.english_margin if english else head.other_margin
-    floor = head.english_floor if english else head.other_floor
-    if (probability >= 0.5 and judgement.support >= floor
-            and judgement.support > judgement.contra - margin):
-        return "covered"
-    if judgement.contra >= head.contradicted_at and judgement.contra >= judgement.support:
-        return "contradicted"
-    return "missing"
+# --------------------------------------------------------------------------- confidence
 
 
 def band_confidence(weights: list[float], probabilities: list[float],

@@ -3,23 +3,22 @@
 
 Texts are embedded with the ``query:`` prefix (e5's form for symmetric similarity), unit
 norm, so a dot product is a cosine. One model per process (a batch loads it once per
-worker); the key-point statements' vectors are kept on disk like MiniLM's
-(:func:`checkers.exercises.qa.embed.embed_fixed`).
+worker); the key-point statements' vectors are kept in the disk cache
+(:mod:`checkers.authoring.cache`), like MiniLM's.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from functools import lru_cache
 
 import numpy as np
 
-from checkers.authoring import GraderSetupError
-from checkers.exercises.qa.embed import _cache_dir
+from checkers.authoring import GraderSetupError, cache
 
 DIM = 384
+MODEL_ID = "e5-small-q4"  # the disk cache's key for this model
 _lock = threading.Lock()
 _memory: dict[str, np.ndarray] = {}
 
@@ -54,24 +53,13 @@ def embed(texts: list[str]) -> np.ndarray:
 
 
 def embed_fixed(texts: list[str]) -> np.ndarray:
-    """Like :func:`embed` for a fixed list (key-point statements), kept on disk by hash."""
-    digest = hashlib.sha256("\x1f".join(["e5-small-q4", *texts]).encode()).hexdigest()[:16]
-    path = _cache_dir() / f"qa_e5_vectors_{digest}.npy"
-    try:
-        vectors = np.load(path, allow_pickle=False)
-        if vectors.shape == (len(texts), DIM) and vectors.dtype == np.float32:
-            for text, vector in zip(texts, vectors, strict=True):
-                _memory.setdefault(text, vector)
-            return vectors
-    except (OSError, ValueError):
-        pass
+    """Like :func:`embed` for a fixed list (key-point statements), kept in the disk cache
+    (:mod:`checkers.authoring.cache`)."""
+    vectors = cache.load_array(MODEL_ID, texts, (len(texts), DIM))
+    if vectors is not None:
+        for text, vector in zip(texts, vectors, strict=True):
+            _memory.setdefault(text, vector)
+        return vectors
     vectors = embed(texts)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            np.save(handle, vectors.astype(np.float32), allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    cache.store_array(MODEL_ID, texts, vectors)
     return vectors

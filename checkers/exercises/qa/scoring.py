@@ -11,51 +11,44 @@ head's ``review_below`` it is flagged ``needs_review`` for the instructor
 English units are eligible only when they read like a statement, not keyword salad (enough
 function words), and are not the question copied back (enough words of their own, not
 nearly identical to the question in embedding space); the settings live in
-``thresholds.json``.
+``thresholds.toml``.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_type_hints
 
 import numpy as np
 
+from checkers.authoring.thresholds import load_thresholds
 from checkers.exercises.qa import crossencoder, judge
 from checkers.exercises.qa import text as qa_text
 from checkers.exercises.qa.embed import Embedder, get_embedder
-from checkers.exercises.qa.judge import required  # noqa: F401 - re-exported
 from checkers.exercises.qa.keypoints import QUESTION_BY_ID, KeyPoint, Question
 from checkers.exercises.qa.languages import LANGUAGE_NAMES
 
-PARAMS_FILE = Path(__file__).with_name("thresholds.json")
+PARAMS_FILE = Path(__file__).with_name("thresholds.toml")
 POINTS_PER_QUESTION = 10.0
 QUOTE_CHARS = 140
 
 
-@dataclass
+@dataclass(frozen=True)
 class Params:
-    """Eligibility settings of English units (``thresholds.json``)."""
+    """Eligibility settings of English units (``thresholds.toml``)."""
 
-    salad_min_ratio: float = 0.1
-    salad_min_tokens: int = 4
-    question_sim_max: float = 0.9
-    min_novel_words: int = 1
-    novel_ratio: float = 0.34
-
-    def to_json(self) -> dict:
-        """Plain data for ``thresholds.json``."""
-        return dict(self.__dict__)
+    salad_min_ratio: float
+    salad_min_tokens: int
+    question_sim_max: float
+    min_novel_words: int
+    novel_ratio: float
 
 
 def load_params(path: Path | None = None) -> Params:
-    """Parameters from ``path`` (default: ``thresholds.json`` beside this module)."""
-    path = path or PARAMS_FILE
-    if not path.is_file():
-        return Params()
-    data = json.loads(path.read_text())
-    return Params(**{k: v for k, v in data.items() if k in Params.__dataclass_fields__})
+    """The settings in ``path`` (default: ``thresholds.toml`` beside this module), loaded
+    strictly: a missing or unknown key is an error (:func:`load_thresholds`)."""
+    return Params(**load_thresholds(path or PARAMS_FILE, get_type_hints(Params)))
 
 
 @dataclass(frozen=True)
