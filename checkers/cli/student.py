@@ -193,6 +193,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from checkers.engine.budget import GradingTime
     from checkers.engine.grading import grade
     from checkers.engine.registry import available_exercises, get_exercise
 
@@ -205,13 +206,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                   "of the seqgrade repository)")
             status = EXIT_NOT_FULL_MARKS
             continue
-        call_times: dict[str, float] = {}
+        timing = GradingTime()
         report = grade(exercise.name, path, seed=grading_seed(args), options=grading_options(args),
-                       call_times=call_times)
+                       timing=timing)
         full = report.score >= report.max_score
         mark = "OK " if full else "LOW"
         print(f"[{mark}] {exercise.name}: {report.score:g}/{report.max_score:g} "
-              f"in {report.duration_s:.1f} s" + _recorded_time(exercise, report, call_times,
+              f"in {report.duration_s:.1f} s" + _recorded_time(exercise, timing,
                                                             args.record_time and full))
         for check in report.checks:
             figures = ", ".join(f"{k} = {v:.4g}" for k, v in check.metrics.items()
@@ -229,24 +230,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
-def _recorded_time(exercise, report, call_times: dict[str, float], record: bool) -> str:
+def _recorded_time(exercise, timing, record: bool) -> str:
     """Record the reference's grading time (``--record-time``), or say how it compares
     with the recorded one: the default time budget derives from it."""
-    from checkers.engine.budget import ReferenceTime, load_reference_time, write_reference_time
+    from checkers.engine.budget import load_reference_time, write_reference_time
 
+    cpu = f", {timing.cpu_seconds:.1f} s of CPU"
     if record:
         import os
         import time
 
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        measured = f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load {load:.1f}"
-        path = write_reference_time(exercise, ReferenceTime(report.duration_s, call_times,
-                                                            measured))
-        return f" (recorded in {path})"
+        measured = (f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load {load:.1f}, "
+                    f"{timing.wall_seconds:.1f} s of wall clock")
+        path = write_reference_time(exercise, timing.as_reference(measured))
+        return f"{cpu} (recorded in {path})"
     recorded = load_reference_time(exercise)
     if recorded is None:
-        return " (no time recorded: --record-time)"
-    return f" ({report.duration_s / recorded.seconds:.2f}× the recorded {recorded.seconds:.1f} s)"
+        return f"{cpu} (no time recorded: --record-time)"
+    ratio = timing.cpu_seconds / recorded.seconds
+    return f"{cpu}, {ratio:.2f}× the recorded {recorded.seconds:.1f} s"
 
 
 def _artifact_provenance(exercise) -> list[str]:

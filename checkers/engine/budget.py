@@ -3,10 +3,15 @@
 ``seqgrade validate --record-time`` grades each reference in the sandbox and writes what
 it took into ``reference_time.toml`` beside the exercise's checks (package data)::
 
-    seconds = 5.8        # wall clock of the reference's whole grading
-    measured = "2026-12-06, 2 CPUs, load 1.9"
+    seconds = 5.8        # CPU time of the reference's whole grading (grader and worker)
+    measured = "2026-12-06, 2 CPUs, load 1.9, 21.0 s of wall clock"
     [calls]              # the slowest call (or batch of calls) of each function, seconds
     beam_search = 0.21
+
+``seconds`` is CPU time, not wall clock: grader and worker run one after the other, each
+on one thread, so on a quiet machine the two are the same, and CPU time stays that figure
+on a busy one, where the wall clock grows with the load. The calls' wall times are scaled
+by the same CPU/wall ratio.
 
 From it, grading derives:
 
@@ -14,13 +19,14 @@ From it, grading derives:
   reference's time, never less than :data:`BUDGET_FLOOR_S` (a course file's
   ``time_budget`` still wins; without a recorded time, the runner's default applies);
 - **hang limits** (:class:`CallClock`): a call that runs past its limit costs its time
-  from a *hang allowance* of :data:`HANG_MULTIPLE` times the reference's time. While any
-  of it is left, a call may run as long as its check allows (slow honest code is never
-  cut for being slow); once it is spent, a call is also cut at
+  from a *hang allowance* of :data:`HANG_MULTIPLE` times the reference's time. A call's
+  limit is its check's, but no more than what is left of the allowance (one call may take
+  6x the reference's whole grading), and, once the allowance is spent, no more than
   :data:`CALL_MULTIPLE` times the reference's slowest call of the same function (at least
   :data:`CALL_FLOOR_S`). A function one of whose calls timed out is not called again:
-  its later calls fail at once, as time-outs. A submission that hangs in every call thus
-  finishes in about the allowance plus one short limit per function, not in the budget.
+  its later calls fail at once, as time-outs. Honest code that never times out spends
+  nothing of the allowance; a submission that hangs in every call finishes in about the
+  allowance plus one short limit per function, not in the budget.
 """
 
 from __future__ import annotations
@@ -34,22 +40,73 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checkers.engine.errors import CallTimeout
+from checkers.engine.errors import CallTimeout, SubmissionError
 from checkers.engine.model import Exercise
+from checkers.sandbox.runner import Limits
 
 REFERENCE_TIME_FILE = "reference_time.toml"
 # The default budget: this many times the reference's grading time, and never less than ...
-BUDGET_MULTIPLE = 100.0
+BUDGET_MULTIPLE = 200.0
 BUDGET_FLOOR_S = 120.0
-# Time lost to calls cut at their limit, in all, before the per-function caps apply.
-HANG_MULTIPLE = 5.0
+# Time lost to calls cut at their limit, in all, before the per-function caps apply;
+# also the most one call may take.
+HANG_MULTIPLE = 6.0
 # Once the hang allowance is spent: a call's cap, from the reference's slowest call of the
-# same function, and never less than ...
-CALL_MULTIPLE = 20.0
+# same function, and never less than ... A submission that hangs in every call so takes at
+# most HANG_MULTIPLE x the reference's time, plus CALL_MULTIPLE x the slowest calls of the
+# functions it calls afterwards (each once), plus the worker's restarts.
+CALL_MULTIPLE = 5.0
 CALL_FLOOR_S = 2.0
 # The special calls whose time is that of the submission's function they run
 # (checkers.authoring.trained_model): keyed by that function, as its direct calls are.
 _INDIRECT = ("seqgrade:call_reinitialised", "seqgrade:call_reinitialised_many")
+
+
+@dataclass
+class GradingTime:
+    """What one grading took (filled by :func:`checkers.engine.grading.grade_with_runner`)."""
+
+    wall_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the grader's and its sandbox processes' (user + system)
+    calls: dict[str, float] = field(default_factory=dict)  # the slowest call, by function
+
+    def as_reference(self, measured: str = "") -> ReferenceTime:
+        """This grading as the reference's time: CPU seconds, calls scaled to match."""
+        quiet = self.cpu_seconds / self.wall_seconds if self.wall_seconds > 0 else 1.0
+        quiet = min(1.0, quiet)
+        return ReferenceTime(round(self.cpu_seconds, 2),
+                             {k: v * quiet for k, v in self.calls.items()}, measured)
+
+
+def cpu_seconds_by_process() -> dict[int, float]:
+    """CPU seconds (user + system) of this process and of each of its live descendants
+    (fork servers, sandbox workers), each with the children it has waited for, by pid."""
+    import psutil
+
+    me = psutil.Process()
+    found: dict[int, float] = {}
+    try:
+        processes = [me, *me.children(recursive=True)]
+    except psutil.Error:
+        processes = [me]
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        # with the children it has waited for (a trainer run by the grader, workers
+        # ended and reaped by their fork server)
+        found[process.pid] = (times.user + times.system + getattr(times, "children_user", 0.0)
+                              + getattr(times, "children_system", 0.0))
+    return found
+
+
+def cpu_seconds_since(start: dict[int, float]) -> float:
+    """CPU seconds this process and its live descendants used since ``start`` (a
+    :func:`cpu_seconds_by_process`); a process that ended since counts when its parent
+    waited for it."""
+    now = cpu_seconds_by_process()
+    return sum(max(0.0, cpu - start.get(pid, 0.0)) for pid, cpu in now.items())
 
 
 @dataclass(frozen=True)
@@ -138,6 +195,13 @@ def default_budget(exercise: Exercise) -> float | None:
     return None if reference is None else reference.budget()
 
 
+def default_limits(exercise: Exercise) -> Limits:
+    """The worker limits a submission of ``exercise`` gets when no one sets any: the
+    runner's defaults, with the time budget from the reference's recorded time."""
+    budget = default_budget(exercise)
+    return Limits() if budget is None else Limits(time_budget=budget)
+
+
 def _key(func: str, args: tuple) -> str:
     """The function whose time a call measures (the one inside a trained-model call)."""
     if func in _INDIRECT and len(args) > 1 and isinstance(args[1], str):
@@ -202,6 +266,12 @@ class CallClock:
                 f"`{func}` was not called: an earlier call of `{key}` did not finish within "
                 f"{self.timed_out[key]:.0f} s (an endless loop, or very slow code?), so its "
                 "later calls are not made")
+        start = getattr(self.runner, "ensure_started", None)
+        if start is not None:  # the worker's start is not the call's time
+            try:
+                start()
+            except SubmissionError:
+                pass  # the call raises it again, as it would have
         limit = self.limit(key, timeout)
         started = time.perf_counter()
         try:

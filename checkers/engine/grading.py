@@ -10,7 +10,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from checkers.engine.budget import CallClock, default_budget, load_reference_time
+from checkers.engine.budget import (
+    CallClock,
+    GradingTime,
+    cpu_seconds_by_process,
+    cpu_seconds_since,
+    default_limits,
+    load_reference_time,
+)
 from checkers.engine.errors import (
     CheckFailed,
     GraderEnvironmentError,
@@ -114,7 +121,7 @@ def grade_with_runner(
     notes: list[str] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
     time_budget: float | None = None,
-    call_times: dict[str, float] | None = None,
+    timing: GradingTime | None = None,
 ) -> Report:
     """Grade with an existing runner (sandboxed or in-process).
 
@@ -122,10 +129,12 @@ def grade_with_runner(
     what is left of it, and once it is spent the remaining checks are not run (0 points,
     status ``timeout``, a message saying so); with it, the hang limits of
     :mod:`checkers.engine.budget` apply and the report says how long the reference takes.
-    ``call_times``, when given, receives the slowest call of each function (seconds).
+    ``timing``, when given, receives what the grading took (wall clock, CPU time, the
+    slowest call of each function).
     ``Exercise.prepare`` runs at the start of the first check that runs.
     """
     started = time.perf_counter()
+    cpu_start = cpu_seconds_by_process() if timing is not None else {}
     options = GradingOptions.of(options).for_exercise(exercise.options, exercise.name)
     reference = None
     if time_budget is not None:
@@ -152,8 +161,10 @@ def grade_with_runner(
         results.append(result)
         if on_check is not None:
             on_check(result)
-    if call_times is not None:
-        call_times.update(clock.slowest)
+    if timing is not None:  # before the runner closes: its worker's time counts
+        timing.wall_seconds = time.perf_counter() - started
+        timing.cpu_seconds = cpu_seconds_since(cpu_start)
+        timing.calls.update(clock.slowest)
     all_notes = list(notes or []) + list(getattr(runner, "notes", []))
     return Report(
         exercise=exercise.name,
@@ -237,7 +248,7 @@ def grade(
     limits: Limits | None = None,
     checks: Sequence[str] | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
-    call_times: dict[str, float] | None = None,
+    timing: GradingTime | None = None,
 ) -> Report:
     """Grade the submission at ``path`` for ``exercise_name`` in a sandbox.
 
@@ -245,13 +256,11 @@ def grade(
     exercise, see :mod:`checkers.engine.config`). Without ``limits``, the time budget is
     the exercise's default (:func:`checkers.engine.budget.default_budget`: a multiple of
     the reference's recorded grading time), unless the course file sets one.
-    ``call_times``: see :func:`grade_with_runner`.
+    ``timing``: see :func:`grade_with_runner`.
     """
     exercise = get_exercise(exercise_name)
-    if limits is None:
-        budget = default_budget(exercise)
-        limits = Limits() if budget is None else Limits(time_budget=budget)
-    exercise, options, limits = _configured(exercise, GradingOptions.of(options), limits)
+    exercise, options, limits = _configured(exercise, GradingOptions.of(options),
+                                            limits or default_limits(exercise))
     path = Path(path)
     label = str(path)
     if exercise.grades == "text":
@@ -277,7 +286,7 @@ def grade(
         report = grade_with_runner(
             exercise, runner, submission_label=label, seed=seed, options=options,
             checks=checks, notes=submission.notes, on_check=on_check,
-            time_budget=limits.time_budget, call_times=call_times,
+            time_budget=limits.time_budget, timing=timing,
         )
     finally:
         runner.close()
