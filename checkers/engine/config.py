@@ -16,7 +16,9 @@ processes = 256
 open_files = 256
 call_timeout = 30      # seconds per call (model-loading checks keep their own, if larger)
 time_budget = 120      # seconds of wall clock for all the checks of one submission
-                       # (default 600); when spent, the remaining checks are not run
+                       # (default: 200x the reference's recorded time, at least 120 s;
+                       # checkers/engine/budget.py); when spent, the remaining checks
+                       # are not run
 
 [lm]
 heldout = "private.txt"  # a private held-out text (relative to this file), read by the
