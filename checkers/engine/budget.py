@@ -129,14 +129,15 @@ class ReferenceTime:
         """A call's limit once the hang allowance is spent."""
         return max(CALL_FLOOR_S, CALL_MULTIPLE * self.calls.get(func, 0.0))
 
-    def note(self, budget: float | None) -> str:
-        """The report's line on time: the reference's, and this submission's budget."""
-        text = (f"time: the reference solution takes {self.seconds:.1f} s to grade "
-                f"(measured by `seqgrade validate --record-time`"
-                + (f", {self.measured}" if self.measured else "") + ")")
+    def note(self, budget: float | None, took: float) -> str:
+        """The report's line on time (where something timed out): the reference's time,
+        this submission's budget, and what its grading took."""
+        text = (f"time: the reference solution takes {self.seconds:.1f} s to grade (CPU "
+                f"time, `seqgrade validate --record-time`"
+                + (f": {self.measured}" if self.measured else "") + f"); this submission "
+                f"took {took:.0f} s ({took / self.seconds:.0f}× that)")
         if budget is not None:
-            text += (f"; this submission's time budget is {budget:.0f} s "
-                     f"({budget / self.seconds:.0f}× that)")
+            text += f" of its time budget of {budget:.0f} s ({budget / self.seconds:.0f}×)"
         return text
 
 

@@ -128,7 +128,8 @@ def grade_with_runner(
     ``time_budget`` (seconds of wall clock for the whole submission): calls are cut at
     what is left of it, and once it is spent the remaining checks are not run (0 points,
     status ``timeout``, a message saying so); with it, the hang limits of
-    :mod:`checkers.engine.budget` apply and the report says how long the reference takes.
+    :mod:`checkers.engine.budget` apply, and a report with a time-out says in a note how
+    long the reference takes (an honest report is unchanged).
     ``timing``, when given, receives what the grading took (wall clock, CPU time, the
     slowest call of each function).
     ``Exercise.prepare`` runs at the start of the first check that runs.
@@ -141,8 +142,6 @@ def grade_with_runner(
         # Context caps every call at what is left (see Context._time_limit).
         options = options.replace(deadline=time.monotonic() + time_budget)
         reference = load_reference_time(exercise)
-        if reference is not None:
-            notes = [*(notes or []), reference.note(time_budget)]
     clock = CallClock(runner, reference, options.timeout_scale)
     results: list[CheckResult] = []
     prepare = exercise.prepare
@@ -161,6 +160,8 @@ def grade_with_runner(
         results.append(result)
         if on_check is not None:
             on_check(result)
+    if reference is not None and any(r.status == Status.TIMEOUT for r in results):
+        notes = [*(notes or []), reference.note(time_budget, time.perf_counter() - started)]
     if timing is not None:  # before the runner closes: its worker's time counts
         timing.wall_seconds = time.perf_counter() - started
         timing.cpu_seconds = cpu_seconds_since(cpu_start)
