@@ -66,3 +66,19 @@ def test_options_keep_the_old_dict_form() -> None:
         options.for_exercise((), "x")
     with pytest.raises(ConfigError, match="must be int"):
         GradingOptions.of({"size": "five"}).for_exercise(declared, "x")
+
+
+def test_the_course_file_sets_an_exercises_own_options(tmp_path: Path) -> None:
+    from checkers.engine.config import validate_course
+
+    exercise, option = next((e, o) for e in available_exercises() for o in e.options
+                            if o.type is int)
+    course = tmp_path / "course.toml"
+    course.write_text(f"[{exercise.name}.options]\n{option.name} = 3\n")
+    assert validate_course(course)[exercise.name].options == {option.name: 3}
+    course.write_text(f"[{exercise.name}.options]\nno_such_option = 3\n")
+    with pytest.raises(ConfigError, match="no option no_such_option"):
+        validate_course(course)
+    course.write_text(f'[{exercise.name}.options]\n{option.name} = "three"\n')
+    with pytest.raises(ConfigError, match=f"option {option.name} must be"):
+        validate_course(course)

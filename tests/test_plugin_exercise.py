@@ -128,6 +128,8 @@ def test_autograder_with_its_leaderboard(plugin_env: dict[str, str], course: dic
     board = results["leaderboard"]
     assert [entry["name"] for entry in board] == ["Words right"]
     assert board[0]["order"] == "desc" and 0 < board[0]["value"] < 1
+    words = next(t for t in results["tests"] if t["name"].startswith("vowels.words"))
+    assert " of 8 words" in words["output"]  # the course file's [vowels.options]
 
 
 def test_grade_export_report_feedback_review(plugin_env: dict[str, str],
