@@ -143,23 +143,8 @@ def grade_with_runner(
         options = options.replace(deadline=time.monotonic() + time_budget)
         reference = load_reference_time(exercise)
     clock = CallClock(runner, reference, options.timeout_scale)
-    results: list[CheckResult] = []
-    prepare = exercise.prepare
-    for check in exercise.checks:
-        if checks is not None and check.id not in checks:
-            continue
-        if options.deadline is not None and time.monotonic() >= options.deadline:
-            result = _not_run(check, time_budget or 0.0)
-        else:
-            if prepare is not None:
-                check, prepare = _preparing(check, prepare), None
-            result = run_check(check, exercise, clock, seed, options, results)
-        fatal = getattr(runner, "fatal", None)
-        if fatal is not None:  # raised inside the check, and perhaps caught there
-            raise fatal
-        results.append(result)
-        if on_check is not None:
-            on_check(result)
+    results = _run_checks(exercise, runner, clock, seed, options, checks, on_check,
+                          time_budget)
     if reference is not None and any(r.status == Status.TIMEOUT for r in results):
         notes = [*(notes or []), reference.note(time_budget, time.perf_counter() - started)]
     if timing is not None:  # before the runner closes: its worker's time counts
@@ -179,6 +164,32 @@ def grade_with_runner(
         notes=list(dict.fromkeys(all_notes)),
         isolation=getattr(runner, "isolation", "none"),
     )
+
+
+def _run_checks(exercise: Exercise, runner: Runner, clock: CallClock, seed: int,
+                options: GradingOptions, checks: Sequence[str] | None,
+                on_check: Callable[[CheckResult], None] | None,
+                time_budget: float | None) -> list[CheckResult]:
+    """The results of the checks asked for, in the exercise's order (calls through
+    ``clock``); the exercise's ``prepare`` runs at the start of the first that runs."""
+    results: list[CheckResult] = []
+    prepare = exercise.prepare
+    for check in exercise.checks:
+        if checks is not None and check.id not in checks:
+            continue
+        if options.deadline is not None and time.monotonic() >= options.deadline:
+            result = _not_run(check, time_budget or 0.0)
+        else:
+            if prepare is not None:
+                check, prepare = _preparing(check, prepare), None
+            result = run_check(check, exercise, clock, seed, options, results)
+        fatal = getattr(runner, "fatal", None)
+        if fatal is not None:  # raised inside the check, and perhaps caught there
+            raise fatal
+        results.append(result)
+        if on_check is not None:
+            on_check(result)
+    return results
 
 
 def _preparing(check: Check, prepare: Callable[[Context], None]) -> Check:
