@@ -257,6 +257,18 @@ def _settings(exercise: Exercise, choice: SeedChoice, *, config: Path | None,
             "timeout": timeout, "grader_version": grader_version()}
 
 
+def _checked_course(exercise: Exercise, config: Path | None, timeout: int) -> dict[str, Path]:
+    """The files the course file names (zip name -> path), once it is validated and its
+    ``time_budget`` for ``exercise`` leaves time to write results.json."""
+    configs, course_files = _course_files(Path(config) if config is not None else None)
+    budget = configs[exercise.name].limits.get("time_budget") if exercise.name in configs else None
+    if budget is not None and budget > timeout - TIMEOUT_RESERVE:
+        raise ConfigError(f"{config}: [{exercise.name}.limits] time_budget = {budget} leaves no "
+                          f"time to write results.json within the Gradescope timeout of "
+                          f"{timeout} s: at most {timeout - TIMEOUT_RESERVE} (or raise --timeout)")
+    return course_files
+
+
 def build_autograder(exercise_name: str, out: Path, *, config: Path | None = None,
                      seed: int | None = None, public_seed: bool = False,
                      leaderboard: bool = False, allow_unisolated: bool = False,
@@ -288,12 +300,7 @@ def build_autograder(exercise_name: str, out: Path, *, config: Path | None = Non
     if timeout is None:
         advice = recommended_settings(exercise.name)
         timeout = advice["timeout_s"] if advice else DEFAULT_TIMEOUT
-    configs, course_files = _course_files(Path(config) if config is not None else None)
-    budget = configs[exercise.name].limits.get("time_budget") if exercise.name in configs else None
-    if budget is not None and budget > timeout - TIMEOUT_RESERVE:
-        raise ConfigError(f"{config}: [{exercise.name}.limits] time_budget = {budget} leaves no "
-                          f"time to write results.json within the Gradescope timeout of "
-                          f"{timeout} s: at most {timeout - TIMEOUT_RESERVE} (or raise --timeout)")
+    course_files = _checked_course(exercise, config, timeout)
     packed, fetched = _data_files(exercise, data_dir or os.environ.get("SEQGRADE_DATA_DIR"))
     choice = choose_seed(seed, public_seed=public_seed,
                          course_seed=load_course_seed(Path(config)) if config else 0)
