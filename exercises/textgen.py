@@ -36,10 +36,12 @@ Conventions the checker relies on
 - Temperatures are > 0 ("near zero" means a small positive number such as 0.001).
 - All randomness comes from the ``rng`` / ``seed`` arguments, so results can be reproduced.
 
-Grading: vocab/ids 10, split 5, sampling 15, pad_punctuation 5, held-out loss 25 (full
-marks at <= 1.7 nats/char, none at >= 2.6; counted only when ``sequence_log_probs`` is
-consistent with ``next_char_distribution``), consistency 10, generate_text 15,
-pretrained 15.
+Grading: vocab/ids 10, split 5, sampling 15, pad_punctuation 5, held-out loss 15 (your
+model must beat every character n-gram model of the training split on the same hidden
+passages, 2- to 10-grams with Kneser-Ney or Witten-Bell smoothing, the best scoring about
+1.5 nats/char: no credit at or above the best, full marks 0.02 nats/char below it;
+counted only when ``sequence_log_probs`` is consistent with ``next_char_distribution``),
+trained model 10, consistency 10, generate_text 10, generate_batch 5, pretrained 5 + 5 + 5.
 """
 
 from __future__ import annotations
