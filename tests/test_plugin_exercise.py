@@ -114,11 +114,14 @@ def test_autograder_with_its_leaderboard(plugin_env: dict[str, str], course: dic
     root = tmp_path / "autograder"
     with zipfile.ZipFile(out) as archive:
         setup = archive.read("setup.sh").decode()
+        names = archive.namelist()
         archive.extractall(root / "source")
     assert '"./seqgrade"' in setup and "download.pytorch.org" not in setup  # extras=()
+    assert "course/vowels_course/__init__.py" in names  # the course's package travels
     (root / "submission").mkdir()
     (root / "submission" / "vowels.py").write_text(WRONG)
-    env = {**plugin_env, "SEQGRADE_AUTOGRADER_ROOT": str(root),
+    # Gradescope's image has seqgrade, not the course's package: the zip must bring it.
+    env = {**os.environ, "SEQGRADE_AUTOGRADER_ROOT": str(root),
            "SEQGRADE_PYTHON": sys.executable}
     done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env,
                           capture_output=True, text=True, timeout=300, check=False)

@@ -55,6 +55,9 @@ CONFIG_NAME = "seqgrade_autograder.json"
 COURSE_NAME = "course.toml"
 SOURCE_FOLDER = "seqgrade"
 DATA_FOLDER = "data"
+# An exercise of a course's own package: that package (and an entry point registering it)
+# travels in the zip here, on run_autograder's PYTHONPATH.
+COURSE_FOLDER = "course"
 ROOT_ENV = "SEQGRADE_AUTOGRADER_ROOT"
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 # Gradescope's default timeout (10 minutes; at most 40), and the part of it kept for
@@ -167,6 +170,7 @@ ROOT="${SEQGRADE_AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${SEQGRADE_PYTHON:-/autograder/venv/bin/python}"
 export SEQGRADE_CACHE_DIR="${SEQGRADE_CACHE_DIR:-$ROOT/source/cache}"
 export TF_CPP_MIN_LOG_LEVEL=3 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+export PYTHONPATH="$ROOT/source/course${PYTHONPATH:+:$PYTHONPATH}"
 cd "$ROOT"
 exec "$PYTHON" -m checkers.batch.autograder "$ROOT"
 """
@@ -328,7 +332,30 @@ def build_autograder(exercise_name: str, out: Path, *, config: Path | None = Non
                   locked_constraints(repository / "constraints.txt", extras))
         _add_tree(archive, repository / "checkers", f"{SOURCE_FOLDER}/checkers")
         _add_tree(archive, repository / "exercises", f"{SOURCE_FOLDER}/exercises")
+        _add_course_package(archive, exercise.name)
     return out
+
+
+def _add_course_package(archive: zipfile.ZipFile, exercise_name: str) -> None:
+    """An exercise of a course's own package (an entry point): that package, and a
+    dist-info whose entry point registers it, under :data:`COURSE_FOLDER` (nothing for
+    seqgrade's own exercises)."""
+    from checkers.engine.registry import ENTRY_POINT_GROUP, plugin_source
+
+    found = plugin_source(exercise_name)
+    if found is None:
+        return
+    value, paths = found
+    for path in map(Path, paths):
+        if path.is_dir():
+            _add_tree(archive, path, f"{COURSE_FOLDER}/{path.name}")
+        else:
+            archive.write(path, f"{COURSE_FOLDER}/{path.name}")
+    info = f"{COURSE_FOLDER}/seqgrade_course_{exercise_name}-0.dist-info"
+    _add_text(archive, f"{info}/METADATA", "Metadata-Version: 2.1\n"
+              f"Name: seqgrade-course-{exercise_name}\nVersion: 0\n")
+    _add_text(archive, f"{info}/entry_points.txt",
+              f"[{ENTRY_POINT_GROUP}]\n{exercise_name} = {value}\n")
 
 
 def read_settings(zip_path: Path) -> dict[str, Any]:

@@ -77,21 +77,33 @@ def get_exercise(name: str) -> Exercise:
     return exercise
 
 
+def _package_paths(point: metadata.EntryPoint) -> list[str]:
+    """The folders (or the module file) of the top-level package an entry point names."""
+    top = point.value.split(":")[0].split(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return []
+    if spec is not None and spec.submodule_search_locations:
+        return [str(p) for p in spec.submodule_search_locations]
+    if spec is not None and spec.origin:
+        return [spec.origin]
+    return []
+
+
 def plugin_folders() -> list[str]:
     """The folders of the exercise packages courses install (their checks and oracles):
     the worker's view covers them, wherever they are installed."""
-    folders = []
-    for point in _entry_points().values():
-        top = point.value.split(":")[0].split(".")[0]
-        try:
-            spec = importlib.util.find_spec(top)
-        except (ImportError, ValueError):
-            continue
-        if spec is not None and spec.submodule_search_locations:
-            folders.extend(str(p) for p in spec.submodule_search_locations)
-        elif spec is not None and spec.origin:
-            folders.append(spec.origin)
-    return folders
+    return [path for point in _entry_points().values() for path in _package_paths(point)]
+
+
+def plugin_source(name: str) -> tuple[str, list[str]] | None:
+    """For an exercise of a package a course installs: its entry point's value and the
+    folders (or module file) of that package; None for seqgrade's own exercises."""
+    if name in _builtin_names():
+        return None
+    point = _entry_points().get(name)
+    return None if point is None else (point.value, _package_paths(point))
 
 
 def review_metrics(name: str) -> ReviewMetrics | None:
