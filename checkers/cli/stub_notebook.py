@@ -129,7 +129,7 @@ def text_notebook(exercise: Exercise, answers_name: str) -> nbformat.NotebookNod
                           + intro.split("\n", 1)[-1].strip()),
         new_markdown_cell(
             f"## Where the answers go\n\nWrite your answers in `{answers_name}` (beside this "
-            "notebook), under its `## qN` headings: that file is what you submit "
+            "notebook), under its `## ` headings: that file is what you submit "
             f"(`seqgrade check {exercise.name} {answers_name}`). The cell below self-checks "
             f"it; `checkers.hint(\"{exercise.checks[0].id}\")` gives a hint for one "
             "question."),
