@@ -18,12 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from checkers.authoring.ngram import NAMES, SMOOTHINGS, NGramCounts, NGramModel, as_sequence
-from checkers.authoring.trained_model import (
-    Caller,
-    Probe,
-    recurrent_problem,
-    trained_model_outcome,
-)
 from checkers.engine.errors import CheckFailed
 from checkers.engine.model import Context, Outcome, linear_credit
 
@@ -129,11 +123,17 @@ class TrainedLanguageModel:
     unit: str         # " nats/char"
 
     def outcome(self, ctx: Context, label: str, seqs: Sequence,
-                read: Callable[[Caller, object], np.ndarray], chance: float) -> Outcome:
+                read: Callable[[Callable, object], np.ndarray], chance: float) -> Outcome:
         """The artifact loads safely and holds an RNN, and the held-out loss on ``seqs``
         (``read(call, seq)``: the log-probs through ``call``) comes from its weights."""
+        # imported here: the facade stays cheap to import (this pulls in the sandbox runner)
+        from checkers.authoring.trained_model import (
+            Probe,
+            recurrent_problem,
+            trained_model_outcome,
+        )
 
-        def measure(call: Caller) -> float:
+        def measure(call: Callable) -> float:
             total, count = 0.0, 0
             for seq in seqs:
                 got = read(call, seq)
