@@ -325,15 +325,22 @@ def build_autograder(exercise_name: str, out: Path, *, config: Path | None = Non
             archive.write(path, name)
         for name, path in packed.items():
             archive.write(path, f"{DATA_FOLDER}/{name}")
-        for name in ("pyproject.toml", "README.md"):
-            if (repository / name).is_file():
-                archive.write(repository / name, f"{SOURCE_FOLDER}/{name}")
-        _add_text(archive, f"{SOURCE_FOLDER}/constraints.txt",
-                  locked_constraints(repository / "constraints.txt", extras))
-        _add_tree(archive, repository / "checkers", f"{SOURCE_FOLDER}/checkers")
-        _add_tree(archive, repository / "exercises", f"{SOURCE_FOLDER}/exercises")
-        _add_course_package(archive, exercise.name)
+        _add_source(archive, repository, extras, exercise.name)
     return out
+
+
+def _add_source(archive: zipfile.ZipFile, repository: Path, extras: tuple[str, ...],
+                exercise_name: str) -> None:
+    """seqgrade's source (grader and stubs, no references), its constraints pinned to what
+    this machine runs, and a course's own exercise package where the exercise is one."""
+    for name in ("pyproject.toml", "README.md"):
+        if (repository / name).is_file():
+            archive.write(repository / name, f"{SOURCE_FOLDER}/{name}")
+    _add_text(archive, f"{SOURCE_FOLDER}/constraints.txt",
+              locked_constraints(repository / "constraints.txt", extras))
+    _add_tree(archive, repository / "checkers", f"{SOURCE_FOLDER}/checkers")
+    _add_tree(archive, repository / "exercises", f"{SOURCE_FOLDER}/exercises")
+    _add_course_package(archive, exercise_name)
 
 
 def _add_course_package(archive: zipfile.ZipFile, exercise_name: str) -> None:
