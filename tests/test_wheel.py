@@ -35,5 +35,7 @@ def test_the_wheel_holds_the_grader_and_stubs_but_no_solutions(tmp_path: Path) -
                      "checkers/exercises/qa/rubric.yaml",
                      "checkers/exercises/reber/thresholds.toml",
                      "checkers/exercises/textgen/lm_v2/model.safetensors",
+                     "checkers/batch/review_assets/page.html",
+                     "checkers/batch/review_assets/review.js",
                      "exercises/reber.py", "exercises/qa.md"):
         assert expected in names, expected

@@ -226,10 +226,10 @@ class _Handler(BaseHTTPRequestHandler):
                 page = review_page.page_html(self.review.exercise, self.review.token)
                 return self._send(200, page.encode(), "text/html; charset=utf-8")
             if parts.path == "/review.js":
-                return self._send(200, review_page.SCRIPT.encode(),
+                return self._send(200, review_page.script().encode(),
                                   "text/javascript; charset=utf-8")
             if parts.path == "/review.css":
-                return self._send(200, review_page.STYLE.encode(), "text/css; charset=utf-8")
+                return self._send(200, review_page.style().encode(), "text/css; charset=utf-8")
             if parts.path == "/api/queue":
                 return self._json(200, self.review.api_queue())
             if parts.path == "/api/item":
