@@ -49,7 +49,7 @@ ZERO_AT = T["zero_at"]
 BEAM_WIDTH_FOR_ACCURACY = T["beam_width_for_accuracy"]
 # The widths the candidates' contract is probed with, on each of the probe dates.
 CONTRACT_WIDTHS = (1, 2, 5)
-MODEL_CALL_TIMEOUT = 300.0
+MODEL_TIMEOUT = 300.0
 SHOWN_ERRORS = 5
 
 
@@ -120,7 +120,7 @@ def _errors_by_field(expected: list[str], got: list[str]) -> dict[str, float]:
 # ----------------------------------------------------------------------------- random_dates
 
 
-def _check_random_dates(ctx: Context) -> Outcome:
+def check_random_dates(ctx: Context) -> Outcome:
     def prop(case: tuple[int, int]) -> None:
         n, seed = case
         what = f"random_dates({n}, rng)"
@@ -204,7 +204,7 @@ def _date_batches() -> st.SearchStrategy[list[date]]:
     return st.lists(oracle.days(), min_size=1, max_size=6)
 
 
-def _check_encoding(ctx: Context) -> Outcome:
+def check_encoding(ctx: Context) -> Outcome:
     def prop(days: list[date]) -> None:
         inputs = [oracle.input_str(d) for d in days]
         outputs = [oracle.output_str(d) for d in days]
@@ -255,7 +255,7 @@ def _check_encoding(ctx: Context) -> Outcome:
 # ----------------------------------------------------------------------------- shifted outputs
 
 
-def _check_shifted(ctx: Context) -> Outcome:
+def check_shifted(ctx: Context) -> Outcome:
     def prop(rows: list[list[int]]) -> None:
         Y = np.asarray(rows, dtype=np.int32)
         want = np.concatenate([np.full((len(Y), 1), oracle.SOS_ID), Y[:, :-1]], axis=1)
@@ -287,13 +287,13 @@ def _convert(ctx: Context, func: str, inputs: list[str]) -> list[str]:
     return expect_str_list(ctx.call(func, inputs), what, length=len(inputs))
 
 
-def _check_v1_accuracy(ctx: Context) -> Outcome:
+def check_v1_accuracy(ctx: Context) -> Outcome:
     inputs, expected = _hidden_inputs(ctx)
     got = _convert(ctx, "convert_date_strs", inputs)
     return _accuracy_outcome("v1 (convert_date_strs)", inputs, expected, got)
 
 
-def _check_v1_padding(ctx: Context) -> Outcome:
+def check_v1_padding(ctx: Context) -> Outcome:
     """Short dates alone (or among short dates only) convert as well as beside long ones."""
     rng = ctx.rng("short dates")
     shorts = [oracle.input_str(d) for d in oracle.short_days(40, rng)]
@@ -338,7 +338,7 @@ def _check_v1_padding(ctx: Context) -> Outcome:
     )
 
 
-def _check_v2_accuracy(ctx: Context) -> Outcome:
+def check_v2_accuracy(ctx: Context) -> Outcome:
     inputs, expected = _hidden_inputs(ctx)
     got = _convert(ctx, "predict_date_strs", inputs)
     return _accuracy_outcome("v2 (predict_date_strs, greedy)", inputs, expected, got)
@@ -408,7 +408,7 @@ def _beam_contract(ctx: Context) -> Outcome | None:
     return None
 
 
-def _check_beam_search(ctx: Context) -> Outcome:
+def check_beam_search(ctx: Context) -> Outcome:
     broken = _beam_contract(ctx)
     if broken is not None:
         return broken
@@ -498,7 +498,7 @@ def _beam_probe(ctx: Context) -> Probe:
                  chance_up_to=T["trained_chance_up_to"], min_gap=T["trained_min_gap"])
 
 
-def _check_trained_model(ctx: Context) -> Outcome:
+def check_trained_model(ctx: Context) -> Outcome:
     probes = [_exact_match_probe(ctx, "v1 (convert_date_strs)", "convert_date_strs"),
               _exact_match_probe(ctx, "v2 (predict_date_strs)", "predict_date_strs"),
               _beam_probe(ctx)]
@@ -509,51 +509,51 @@ def _check_trained_model(ctx: Context) -> Outcome:
 
 
 CHECKS = (
-    Check("dates.random_dates", "random_dates: format, targets, spread", 10, _check_random_dates),
+    Check("dates.random_dates", "random_dates: format, targets, spread", 10, check_random_dates),
     Check(
         "dates.encoding",
         "date_str_to_ids / prepare_date_strs / ids_to_date_strs",
         10,
-        _check_encoding,
+        check_encoding,
     ),
-    Check("dates.shifted_outputs", "shifted_output_sequences", 10, _check_shifted),
+    Check("dates.shifted_outputs", "shifted_output_sequences", 10, check_shifted),
     Check(
         "dates.v1_accuracy",
         "v1 exact-match on hidden dates",
         15,
-        _check_v1_accuracy,
-        call_timeout=MODEL_CALL_TIMEOUT,
+        check_v1_accuracy,
+        call_timeout=MODEL_TIMEOUT,
         hidden_data=True,
     ),
     Check(
         "dates.v1_padding",
         "v1 pads inputs to the training length",
         10,
-        _check_v1_padding,
-        call_timeout=MODEL_CALL_TIMEOUT,
+        check_v1_padding,
+        call_timeout=MODEL_TIMEOUT,
     ),
     Check(
         "dates.v2_accuracy",
         "v2 exact-match (greedy decoding)",
         20,
-        _check_v2_accuracy,
-        call_timeout=MODEL_CALL_TIMEOUT,
+        check_v2_accuracy,
+        call_timeout=MODEL_TIMEOUT,
         hidden_data=True,
     ),
     Check(
         "dates.beam_search",
         "beam search over v2",
         15,
-        _check_beam_search,
-        call_timeout=MODEL_CALL_TIMEOUT,
+        check_beam_search,
+        call_timeout=MODEL_TIMEOUT,
         hidden_data=True,
     ),
     Check(
         "dates.trained_model",
         "the conversions come from trained encoder-decoder RNNs",
         10,
-        _check_trained_model,
-        call_timeout=MODEL_CALL_TIMEOUT,
+        check_trained_model,
+        call_timeout=MODEL_TIMEOUT,
         hidden_figures=True,
     ),
 )
