@@ -82,3 +82,13 @@ def test_the_course_file_sets_an_exercises_own_options(tmp_path: Path) -> None:
     course.write_text(f'[{exercise.name}.options]\n{option.name} = "three"\n')
     with pytest.raises(ConfigError, match=f"option {option.name} must be"):
         validate_course(course)
+
+
+def test_every_check_function_follows_the_naming_convention() -> None:
+    """``check_<what>`` for every built-in check (docs/WRITING_AN_EXERCISE.md)."""
+    for exercise in available_exercises():
+        if not exercise.stub_path.is_relative_to(ROOT):  # a course's own exercise
+            continue
+        for check in exercise.checks:
+            assert check.run.__name__.startswith("check_"), (check.id, check.run.__name__)
+
