@@ -21,7 +21,7 @@ From it, grading derives:
 - **hang limits** (:class:`CallClock`): a call that runs past its limit costs its time
   from a *hang allowance* of :data:`HANG_MULTIPLE` times the reference's time. A call's
   limit is its check's, but no more than what is left of the allowance (one call may take
-  6x the reference's whole grading), and, once the allowance is spent, no more than
+  5x the reference's whole grading), and, once the allowance is spent, no more than
   :data:`CALL_MULTIPLE` times the reference's slowest call of the same function (at least
   :data:`CALL_FLOOR_S`). A function one of whose calls timed out is not called again:
   its later calls fail at once, as time-outs. Honest code that never times out spends
@@ -50,7 +50,7 @@ BUDGET_MULTIPLE = 200.0
 BUDGET_FLOOR_S = 120.0
 # Time lost to calls cut at their limit, in all, before the per-function caps apply;
 # also the most one call may take.
-HANG_MULTIPLE = 6.0
+HANG_MULTIPLE = 5.0
 # Once the hang allowance is spent: a call's cap, from the reference's slowest call of the
 # same function, and never less than ... A submission that hangs in every call so takes at
 # most HANG_MULTIPLE x the reference's time, plus CALL_MULTIPLE x the slowest calls of the
