@@ -1,7 +1,7 @@
 """Strict validation of values returned by a submission, before anything compares them.
 
 Each ``expect_*`` function returns the value in the form a check works with, or raises
-:class:`checkers.core.WrongType` with a message that names what came back and what was
+:class:`checkers.engine.errors.WrongType` with a message that names what came back and what was
 expected. ``what`` names the call for the student, e.g. ``"generate_string(...)"``.
 Values arrive as plain data (see :mod:`checkers.sandbox.protocol`): numpy scalars are already
 Python scalars, and arrays are accepted wherever a list is.
