@@ -168,14 +168,15 @@ class Exercise:
     ``grades`` says what a submission is: ``"code"`` (a .py file, notebook or folder whose
     functions run in the sandbox) or ``"text"`` (a file read by ``read_text``, never run).
     ``stub_file`` and ``solution_file`` are paths relative to seqgrade's ``exercises/`` and
-    ``solutions/`` folders, or absolute (an exercise package shipped by a course).
+    ``solutions/`` folders, or absolute (an exercise package shipped by a course); by
+    default ``<name>.py`` both.
     """
 
     name: str
     title: str
     checks: tuple[Check, ...]
-    stub_file: str
-    solution_file: str
+    stub_file: str = ""
+    solution_file: str = ""
     call_timeout: float = 60.0
     # Files/folders beside the reference solution that it loads (trained models).
     artifacts: tuple[str, ...] = ()
@@ -219,6 +220,10 @@ class Exercise:
     series: tuple[SeriesPlot, ...] = ()
 
     def __post_init__(self) -> None:
+        if not self.stub_file:
+            object.__setattr__(self, "stub_file", f"{self.name}.py")
+        if not self.solution_file:
+            object.__setattr__(self, "solution_file", self.stub_file)
         if self.grades not in ("code", "text"):
             raise ValueError(f"exercise {self.name}: grades must be 'code' or 'text'")
         if self.grades == "text" and self.read_text is None:
