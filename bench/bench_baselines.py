@@ -45,7 +45,7 @@ def _textgen(data_dir: str, seeds: range):
     from checkers.exercises.textgen import checks
     from solutions import textgen as reference
 
-    samples = [checks.heldout_passages(_context(seed, data_dir)) for seed in seeds]
+    samples = [checks.loss_passages(_context(seed, data_dir)) for seed in seeds]
     train = checks.training_sequences(_context(0, data_dir))
     return (samples, train, len(checks.model_vocab(_context(0, data_dir))) + 1,
             reference.sequence_log_probs, checks)

@@ -37,9 +37,10 @@ Conventions the checker relies on
 - All randomness comes from the ``rng`` / ``seed`` arguments, so results can be reproduced.
 
 Grading: vocab/ids 10, split 5, sampling 15, pad_punctuation 5, held-out loss 15 (your
-model must beat every character n-gram model of the training split on the same hidden
-passages, 2- to 10-grams with Kneser-Ney or Witten-Bell smoothing, the best scoring about
-1.5 nats/char: no credit at or above the best, full marks 0.02 nats/char below it;
+model must beat every character n-gram model of the training split on the same 40 hidden
+passages, 2- to 10-grams with Kneser-Ney (plain or modified), absolute discounting or
+Witten-Bell smoothing, the best scoring about 1.5 nats/char: no credit at or above the
+best, full marks 0.005 nats/char below it;
 counted only when ``sequence_log_probs`` is consistent with ``next_char_distribution``),
 trained model 10, consistency 10, generate_text 10, generate_batch 5, pretrained 5 + 5 + 5.
 """

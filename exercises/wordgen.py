@@ -54,8 +54,9 @@ Conventions the checker relies on
 Grading (100 points): pad_punctuation 5, tokenize 10, vocab 10, sampling 15, held-out loss
 25 (mean nats per token, the end id included; your model must beat every word n-gram
 model of the training speeches on the same hidden speeches, 1- to 5-grams with
-Kneser-Ney or Witten-Bell smoothing, the best scoring about 4.63: no credit at or above the
-best, full marks 0.03 below it; counted only when ``token_log_probs`` agrees with
+Kneser-Ney (plain or modified), absolute discounting or Witten-Bell smoothing, the best
+scoring about 4.63: no credit at or above the best, full marks 0.03 below it; counted
+only when ``token_log_probs`` agrees with
 ``next_token_probs``), consistency 10, generate 15, trained_model 10. The model above,
 trained for about 12 epochs (Adam, batches of 64), reaches about 4.54.
 """

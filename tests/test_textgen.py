@@ -361,7 +361,7 @@ def test_quick_training_writes_models_that_load(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- baselines
 
 
-@pytest.mark.parametrize("smoothing", ["kn", "mkn", "wb"])
+@pytest.mark.parametrize("smoothing", ["kn", "mkn", "ad", "wb"])
 def test_ngram_models_are_distributions_and_learn(smoothing: str) -> None:
     from checkers.authoring.ngram import NGramCounts
 
@@ -385,10 +385,22 @@ def test_ngram_scoring_counts_only_what_it_needs_and_agrees() -> None:
     probe = ["the bat sat", "a mat!"]
     size = len(set(text)) + 1
     full, reduced = NGramCounts([text], 5, size), NGramCounts([text], 5, size, score_on=probe)
-    for smoothing in ("kn", "mkn", "wb"):
+    for smoothing in ("kn", "mkn", "ad", "wb"):
         for order in (2, 5):
             assert reduced.model(smoothing, order).loss(probe) == \
                 full.model(smoothing, order).loss(probe)
+
+
+def test_modified_kneser_ney_with_one_discount_is_kneser_ney() -> None:
+    from checkers.authoring.ngram import NGramCounts
+
+    text = "the cat sat on the mat; the rat ate the hat. " * 20
+    counts = NGramCounts([text], 4, len(set(text)) + 1)
+    for level in [*counts.raw.values(), *counts.continuation.values()]:
+        level.discounts = (0.0, level.discount, level.discount, level.discount)
+    probe = ["the bat sat on a mat"]
+    assert counts.model("mkn", 4).loss(probe) == pytest.approx(counts.model("kn", 4).loss(probe))
+    assert counts.model("ad", 4).loss(probe) != pytest.approx(counts.model("kn", 4).loss(probe))
 
 
 def test_baseline_family_line_gives_a_baseline_nothing() -> None:

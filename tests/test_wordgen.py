@@ -242,7 +242,7 @@ def test_word_ngrams_share_the_char_interface() -> None:
 
     speeches = [[5, 6, 7, 0], [5, 6, 8, 0], [9, 5, 6, 7, 0]]
     counts = NGramCounts(speeches, 3, 10)
-    for smoothing in ("kn", "mkn", "wb"):
+    for smoothing in ("kn", "mkn", "ad", "wb"):
         model = counts.model(smoothing, 3)
         assert model.distribution((5, 6), range(10)).sum() == pytest.approx(1.0)
         assert model.prob((5, 6), 7) > model.prob((5, 6), 9)

@@ -223,6 +223,7 @@ def _key(seqs: Sequence[Sequence]) -> str:
 
 
 _BEST: dict[tuple, tuple[str, float]] = {}
+CACHE_VERSION = 2  # raised whenever the n-gram models change what they score
 
 
 def _best_cached(family: BaselineFamily, train: Sequence[Sequence], seqs: Sequence[Sequence],
@@ -232,7 +233,7 @@ def _best_cached(family: BaselineFamily, train: Sequence[Sequence], seqs: Sequen
     train_key = _key(train)
     key = (family, train_key, _key(seqs), size)
     if key not in _BEST:
-        model_id = f"ngram-family:{family.describe()}:{size}:{train_key}"
+        model_id = f"ngram-family/{CACHE_VERSION}:{family.describe()}:{size}:{train_key}"
         names = family.names()
         try:
             from checkers.authoring import cache

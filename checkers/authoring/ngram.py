@@ -15,6 +15,8 @@ Two smoothings, both interpolated down to a uniform distribution over ``size`` t
 - **modified Kneser-Ney** (Chen & Goodman): the same counts, with three discounts per
   level, for n-grams seen once, twice and more often (``D_k = k - (k + 1) Y n_(k+1) / n_k``,
   ``Y = n1 / (n1 + 2 n2)``);
+- **absolute discounting**: modified Kneser-Ney's three discounts, but raw counts at
+  every order (no continuation counts; on word ids it beats Kneser-Ney);
 - **Witten-Bell**: every order uses raw counts, and a context that was followed by
   ``T`` distinct tokens in ``N`` occurrences gives the order below ``T / (N + T)``.
 
@@ -32,8 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SMOOTHINGS = ("kn", "mkn", "wb")
-NAMES = {"kn": "Kneser-Ney", "mkn": "modified Kneser-Ney", "wb": "Witten-Bell"}
+SMOOTHINGS = ("kn", "mkn", "ad", "wb")
+NAMES = {"kn": "Kneser-Ney", "mkn": "modified Kneser-Ney", "ad": "absolute discounting",
+         "wb": "Witten-Bell"}
 
 
 def as_sequence(seq: Sequence) -> Sequence:
@@ -60,7 +63,9 @@ def _modified_discounts(n: Sequence[int]) -> tuple[float, float, float, float]:
     if not all(n[k] for k in (1, 2, 3, 4)):
         return (0.0, 0.5, 1.0, 1.5)
     y = n[1] / (n[1] + 2 * n[2])
-    return (0.0, 1 - 2 * y * n[2] / n[1], 2 - 3 * y * n[3] / n[2], 3 - 4 * y * n[4] / n[3])
+    estimates = (1 - 2 * y * n[2] / n[1], 2 - 3 * y * n[3] / n[2], 3 - 4 * y * n[4] / n[3])
+    # a small table can give an estimate outside [0, k]: clamp it there
+    return (0.0, *(min(max(d, 0.0), float(k)) for k, d in enumerate(estimates, start=1)))
 
 
 @dataclass
@@ -206,7 +211,7 @@ class NGramModel:
         self.counts = counts
         self.smoothing = smoothing
         self.order = order
-        if smoothing == "kn":
+        if smoothing in ("kn", "mkn"):  # continuation counts below the top order
             self.levels = [counts.continuation[n] for n in range(1, order)] + [counts.raw[order]]
         else:
             self.levels = [counts.raw[n] for n in range(1, order + 1)]
@@ -239,7 +244,7 @@ class NGramModel:
                 p = p * (level.discount * types / total)
                 if count:
                     p += max(count - level.discount, 0.0) / total
-            elif self.smoothing == "mkn":
+            elif self.smoothing in ("mkn", "ad"):
                 d = level.discounts
                 gamma = (d[1] * once + d[2] * twice + d[3] * (types - once - twice)) / total
                 p = p * gamma + max(count - d[min(count, 3)], 0.0) / total

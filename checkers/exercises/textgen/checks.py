@@ -54,8 +54,8 @@ MODEL_TIMEOUT = 240.0
 T = load_thresholds(Path(__file__).with_name("thresholds.toml"), {
     "n_passages": int, "passage_chars": int,
     "log_prob_tolerance": float, "abs_prob_tolerance": float, "near_zero_t": float,
-    "significance": float, "baseline_min_order": int, "baseline_max_order": int,
-    "baseline_margin": float,
+    "significance": float, "loss_passages": int, "baseline_min_order": int,
+    "baseline_max_order": int, "baseline_margin": float,
     "trained_passages": int, "trained_chance_up_to": float, "trained_min_gap": float})
 # heldout_loss: full marks `baseline_margin` nats/char below the best character n-gram model
 # of the family (Kneser-Ney, modified Kneser-Ney or Witten-Bell, orders min-max) trained on
@@ -107,15 +107,24 @@ def model_vocab(ctx: Context) -> list[str]:
     return oracle.vocab(_train_and_heldout(ctx)[0])
 
 
-def heldout_passages(ctx: Context) -> list[str]:
-    """The hidden passages, the same for every check of one grading seed."""
+def heldout_passages(ctx: Context, count: int = N_PASSAGES,
+                     key: str = "textgen.heldout") -> list[str]:
+    """The hidden passages, the same for every check of one grading seed (``count`` of
+    them drawn with the stream ``key``)."""
     _, heldout = _train_and_heldout(ctx)
     known = set(model_vocab(ctx))
     heldout = "".join(c for c in heldout if c in known)
-    rng = np.random.default_rng(derive_seed(ctx.seed, "textgen.heldout"))
+    rng = np.random.default_rng(derive_seed(ctx.seed, key))
     length = min(PASSAGE_CHARS, len(heldout))
-    starts = np.sort(rng.choice(len(heldout) - length + 1, size=N_PASSAGES, replace=False))
+    starts = np.sort(rng.choice(len(heldout) - length + 1, size=count, replace=False))
     return [heldout[s : s + length] for s in starts]
+
+
+def loss_passages(ctx: Context) -> list[str]:
+    """textgen.heldout_loss's sample: the shared passages, then more drawn apart, as many
+    as telling the GRU from the best n-gram needs (``loss_passages`` in thresholds.toml)."""
+    extra = T["loss_passages"] - N_PASSAGES
+    return heldout_passages(ctx) + heldout_passages(ctx, extra, "textgen.heldout.loss")
 
 
 # -- vocab, split ---------------------------------------------------------------------
@@ -366,12 +375,16 @@ def _consistency_problem(ctx: Context, passage: str, log_probs: np.ndarray,
 
 def check_heldout_loss(ctx: Context) -> Outcome:
     """Mean nats/char on hidden held-out passages (counted only when consistent)."""
-    passages = heldout_passages(ctx)
+    passages = loss_passages(ctx)
     size = len(model_vocab(ctx)) + 1
     rng = ctx.rng("positions")
+    seen: list[str] = []
 
     def problem_of(passage: str, log_probs: np.ndarray) -> str | None:
-        positions = sorted(rng.choice(len(passage) - 1, size=2, replace=False).tolist())
+        # two random positions of each shared passage, one of each further passage
+        seen.append(passage)
+        checked = 2 if len(seen) <= N_PASSAGES else 1
+        positions = sorted(rng.choice(len(passage) - 1, size=checked, replace=False).tolist())
         return _consistency_problem(ctx, passage, log_probs, positions, size)
 
     total, count, per_passage = FUNCTIONS.heldout_total(
