@@ -950,8 +950,6 @@ EXERCISE = Exercise(
     name="textgen",
     title="Text generation: char-level GRU, sampling, pretrained causal LMs",
     checks=CHECKS,
-    stub_file="textgen.py",
-    solution_file="textgen.py",
     call_timeout=60.0,
     worker_imports=("tensorflow", "keras", "torch", "transformers",
                     "transformers.models.gpt2.modeling_gpt2"),
