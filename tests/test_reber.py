@@ -101,7 +101,11 @@ def test_in_process_self_check_matches_the_sandbox() -> None:
     from solutions import reber as reference
 
     report = checkers.check("reber", vars(reference), show=False)
-    assert report.score == 100.0
+    # Every check passes in the notebook's process but the one it cannot judge there:
+    # reber.trained_model examines the saved model in the sandbox (skipped, 0 points).
+    assert report.score == 100.0 - report.result("reber.trained_model").max_score
+    assert {c.id: str(c.status) for c in report.checks if c.status != "passed"} == {
+        "reber.trained_model": "skipped"}
 
 
 @given(st.integers(0, 2**32 - 1))
