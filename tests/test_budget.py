@@ -19,6 +19,7 @@ from checkers.engine.budget import (
     CallClock,
     ReferenceTime,
     default_limits,
+    load_factor,
     load_reference_time,
     reference_time_path,
 )
@@ -28,6 +29,8 @@ from checkers.engine.registry import available_exercises, get_exercise
 from checkers.sandbox.runner import Limits, SandboxRunner
 from checkers.sandbox.submission import find_submission
 from tests.helpers import REPO, grade_path
+
+REAL_LOAD_FACTOR = load_factor  # imported before the fixture below stands in for it
 
 # seqgrade's own code exercises (a course's installed exercise records its own time)
 CODE_EXERCISES = [e.name for e in available_exercises() if e.grades == "code"
@@ -79,6 +82,30 @@ class _Hanging:
         if func in self.hang:
             raise CallTimeout(f"`{func}` did not finish within {timeout:.0f} s")
         return 1
+
+
+@pytest.fixture(autouse=True)
+def quiet_machine(monkeypatch) -> None:
+    """The limits as on an idle machine (the load stretches the caps; see below)."""
+    import checkers.engine.budget as budget
+
+    monkeypatch.setattr(budget, "load_factor", lambda: 1.0)
+
+
+def test_the_caps_stretch_with_the_machines_load(monkeypatch) -> None:
+    import checkers.engine.budget as budget
+
+    monkeypatch.setattr(budget, "load_factor", lambda: 4.0)
+    clock, runner = _clock(set(), lost=HANG_MULTIPLE * 10.0)  # all spent
+    clock.call("slow", (), {}, timeout=300)
+    assert runner.limits == [("slow", 4 * CALL_MULTIPLE * 3.0)]
+
+
+def test_the_load_factor_is_never_below_one() -> None:
+    from checkers.engine import budget
+
+    assert REAL_LOAD_FACTOR is not budget.load_factor  # the fixture's stand-in is in place
+    assert REAL_LOAD_FACTOR() >= 1.0
 
 
 def _clock(hang: set[str], lost: float = 0.0) -> tuple[CallClock, _Hanging]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import time
 import tomllib
 from collections.abc import Callable
@@ -139,6 +140,16 @@ class ReferenceTime:
         if budget is not None:
             text += f" of its time budget of {budget:.0f} s ({budget / self.seconds:.0f}×)"
         return text
+
+
+def load_factor() -> float:
+    """How much slower than when idle the machine runs now: the one-minute load average
+    per CPU, never below 1 (1 where the platform has no load average)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 1.0
+    return max(1.0, load / (os.cpu_count() or 1))
 
 
 def reference_time_path(exercise: Exercise) -> Path | None:
@@ -252,11 +263,15 @@ class CallClock:
             func, args, kwargs, timeout=limit))
 
     def limit(self, key: str, timeout: float) -> float:
-        """The limit of a call of ``key`` whose check allows ``timeout`` seconds."""
+        """The limit of a call of ``key`` whose check allows ``timeout`` seconds.
+
+        The per-function cap is wall clock measured against the reference's calls on a
+        quiet machine, so it stretches with the machine's load (:func:`load_factor`): an
+        honest call slowed by other work is never cut for it."""
         if self.reference is None:
             return timeout
         left = self.reference.hang_allowance() * self.scale - self.lost
-        cap = self.reference.call_cap(key) * self.scale
+        cap = self.reference.call_cap(key) * self.scale * load_factor()
         return min(timeout, max(left, cap))
 
     def _timed(self, func: str, args: tuple, timeout: float,
@@ -286,7 +301,7 @@ class CallClock:
                                  f"({self.reference.hang_allowance() * self.scale:.0f} s, "
                                  f"{HANG_MULTIPLE:g}× the reference's whole grading), so "
                                  f"this call's limit was {CALL_MULTIPLE:g}× the reference's "
-                                 f"slowest call of `{key}`")
+                                 f"slowest call of `{key}` (more on a busy machine)")
             raise
         finally:
             elapsed = time.perf_counter() - started
