@@ -42,10 +42,9 @@ class Option:
             return self.default
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
-        if isinstance(value, bool) and self.type is not bool:
-            raise ConfigError(f"{where}: option {self.name} must be {self.type.__name__}, "
-                              f"not {value!r}")
-        if not isinstance(value, self.type):
+        # bool is an int subclass: True is no hidden-set size.
+        if not isinstance(value, self.type) or (isinstance(value, bool)
+                                                and self.type is not bool):
             raise ConfigError(f"{where}: option {self.name} must be {self.type.__name__}, "
                               f"not {value!r}")
         return value
