@@ -15,7 +15,7 @@ import pytest
 from checkers.batch.exports import export_csv, export_gradescope
 from checkers.batch.gradebook import Gradebook, settings_key
 from checkers.batch.html_report import render_html
-from checkers.batch.review import flagged, parse_assignment
+from checkers.batch.review import deciding_sentence, flagged, parse_assignment, queue
 from checkers.cli.main import main
 from checkers.engine.report import CheckResult, Report
 
@@ -55,6 +55,108 @@ def test_flagged_checks_are_listed_with_their_verdicts(tmp_path: Path, capsys) -
     out = capsys.readouterr().out
     assert "alice  qa.q1: 4/10, confidence 0.55" in out
     assert "contradicted: how the training data" in out and "bob" not in out
+    assert '== qa.q1 (1 flagged) ==' in out
+    assert '  decided by: "you can shuffle the batches"' in out
+
+
+COVERED = ('covered: what a stateful RNN can learn that a stateless one cannot; why stateless '
+           'RNNs are easier to train (you wrote: "they can shuffle the windows"); variable-'
+           'length inputs (you wrote: "pad them"). missing: how the data must be prepared')
+MISSING = "missing: what a stateful RNN can learn; why stateless RNNs are easier to train"
+
+# (student, check) → (needs review, confidence or None, feedback); the reports list the
+# checks as q1, q2, q10 (a text sort would give q1, q10, q2).
+CLASS = {
+    ("alice", "qa.q1"): (True, 0.6, COVERED), ("bob", "qa.q1"): (True, 0.4, FEEDBACK),
+    ("carol", "qa.q1"): (True, None, MISSING), ("dave", "qa.q1"): (False, 0.95, COVERED),
+    ("alice", "qa.q2"): (False, 0.9, MISSING), ("bob", "qa.q2"): (False, 0.8, COVERED),
+    ("carol", "qa.q2"): (False, None, FEEDBACK), ("dave", "qa.q2"): (True, 0.5, COVERED),
+    ("alice", "qa.q10"): (True, 0.3, FEEDBACK), ("bob", "qa.q10"): (False, 0.99, COVERED),
+    ("carol", "qa.q10"): (True, 0.3, COVERED), ("dave", "qa.q10"): (False, 0.85, "OK"),
+}
+FLAGGED_ORDER = [("bob", "qa.q1"), ("alice", "qa.q1"), ("carol", "qa.q1"), ("dave", "qa.q2"),
+                 ("alice", "qa.q10"), ("carol", "qa.q10")]
+UNFLAGGED_ORDER = [("dave", "qa.q1"), ("bob", "qa.q2"), ("alice", "qa.q2"), ("carol", "qa.q2"),
+                   ("dave", "qa.q10"), ("bob", "qa.q10")]
+
+
+def _class_book(db: Path) -> None:
+    with Gradebook(db) as book:
+        for student in ("alice", "bob", "carol", "dave"):
+            checks = []
+            for check_id in ("qa.q1", "qa.q2", "qa.q10"):
+                review, confidence, feedback = CLASS[(student, check_id)]
+                metrics = {"needs_review": float(review)}
+                if confidence is not None:
+                    metrics["confidence"] = confidence
+                checks.append(CheckResult(check_id, check_id.split(".")[1], 5.0, 10.0,
+                                          "failed", feedback, metrics=metrics))
+            report = Report(exercise="qa", submission=f"/class/{student}.md", seed=0,
+                            score=15.0, max_score=30.0, duration_s=1.0,
+                            grader_version="test", checks=checks)
+            book.record(student=student, path=f"/class/{student}.md", content_hash="h",
+                        settings=settings_key(0, None), status="graded", report=report)
+
+
+def test_the_deciding_sentence_is_a_contradiction_else_the_first_covered_quote() -> None:
+    assert deciding_sentence(FEEDBACK) == "you can shuffle the batches"
+    assert deciding_sentence(COVERED) == "they can shuffle the windows"  # first quoted
+    assert deciding_sentence(MISSING) is None
+    assert deciding_sentence("accuracy 0.81 on the hidden set") is None
+    assert deciding_sentence("Score set by the instructor: 7/10 (the grader gave 4): ok.\n"
+                             + FEEDBACK) == "you can shuffle the batches"
+
+
+def test_flagged_checks_come_grouped_by_question_in_report_order(tmp_path: Path) -> None:
+    db = tmp_path / "grades.sqlite"
+    _class_book(db)
+    with Gradebook(db) as book:
+        items = flagged(book.rows("qa"))
+    # Grouped by check as the reports list them (q10 after q2), lowest confidence first,
+    # an unmeasured confidence last, a tie by student.
+    assert [(i.student, i.check_id) for i in items] == FLAGGED_ORDER
+    assert [i.deciding for i in items] == [
+        "you can shuffle the batches", "they can shuffle the windows", None,
+        "they can shuffle the windows", "you can shuffle the batches",
+        "they can shuffle the windows"]
+
+
+def test_the_queue_puts_flagged_first_grouped_with_the_deciding_sentence(
+        tmp_path: Path) -> None:
+    db = tmp_path / "grades.sqlite"
+    _class_book(db)
+    with Gradebook(db) as book:
+        data = queue(book, "qa")
+    items = data["items"]
+    assert data["checks"] == ["qa.q1", "qa.q2", "qa.q10"]
+    assert [(i["student"], i["check"]) for i in items] == FLAGGED_ORDER + UNFLAGGED_ORDER
+    assert [i["flagged"] for i in items] == [True] * 6 + [False] * 6
+    for item in items:
+        feedback = CLASS[(item["student"], item["check"])][2]
+        expected = {FEEDBACK: "you can shuffle the batches",  # the contradicted point's
+                    COVERED: "they can shuffle the windows"}.get(feedback)  # first covered
+        assert item["deciding"] == expected, item
+        assert {"student", "check", "name", "score", "max", "grader_score", "status",
+                "confidence", "band", "flagged", "decision"} <= set(item)
+
+
+def test_list_prints_a_header_per_question_and_the_deciding_sentence(
+        tmp_path: Path, capsys) -> None:
+    db = tmp_path / "grades.sqlite"
+    _class_book(db)
+    assert main(["review", "--db", str(db), "--list"]) == 0
+    out = capsys.readouterr().out
+    headers = [line for line in out.splitlines() if line.startswith("== ")]
+    assert headers == ["== qa.q1 (3 flagged) ==", "== qa.q2 (1 flagged) ==",
+                       "== qa.q10 (2 flagged) =="]
+    firsts = [line.split("] ", 1)[1].split(":")[0] for line in out.splitlines()
+              if line.startswith("[")]
+    assert firsts == [f"{s}  {c}" for s, c in FLAGGED_ORDER]
+    bob = out.split("[1/6] bob  qa.q1")[1].split("[2/6]")[0]
+    assert bob.splitlines()[1] == '  decided by: "you can shuffle the batches"'
+    carol = out.split("[3/6] carol  qa.q1")[1].split("== qa.q2")[0]
+    assert "decided by" not in carol  # nothing quoted
+    assert out.index("== qa.q2 (1 flagged) ==") < out.index("[4/6] dave  qa.q2")
 
 
 def test_set_score_persists_in_exports_and_report_and_survives_regrading(

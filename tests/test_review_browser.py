@@ -1,6 +1,7 @@
 """The review page in a real headless Chromium (Debian's chromium and chromedriver, driven by
-Selenium): five flagged qa answers reviewed with the keyboard alone, the decisions in the
-gradebook, the CSV export and the feedback pages; answers holding ``<script>`` and
+Selenium): the queue grouped by question with each answer's deciding sentence, five flagged
+qa answers reviewed with the keyboard alone in that order, the decisions in the gradebook,
+the CSV export and the feedback pages; answers holding ``<script>`` and
 ``<img onerror>`` run nothing; two tabs both audited, the last one winning; a server killed
 mid-review loses no decision the page confirmed; a code check set from the student's page.
 
@@ -107,14 +108,27 @@ def test_five_flagged_answers_reviewed_by_keyboard(tmp_path: Path) -> None:
         assert driver.execute_script("return document.getElementById('flagged').textContent") \
             != "0"
 
-        # The first flagged answers are mallory's: shown as text, nothing runs.
-        assert shown(driver) == ("mallory", "qa.q1")
-        answer = driver.execute_script("return document.getElementById('i-answer').textContent")
-        assert answer == SCRIPT_ANSWER
-        quotes = driver.execute_script(
-            "return [...document.querySelectorAll('#i-points td.quote')]"
-            ".map(td => td.textContent).join(' ')")
-        assert "<script>" in quotes  # the quoted deciding sentence, as text too
+        # The queue: flagged answers grouped by question (q1 … q10), lowest confidence
+        # first, a heading per question, the deciding sentence under each, as text.
+        with Gradebook(db) as book:
+            order = [i for i in queue(book, "qa")["items"] if i["flagged"]]
+        keys = [f"{i['student']}/{i['check']}" for i in order]
+        assert driver.execute_script(
+            "return [...document.querySelectorAll('#q-list .q-item')]"
+            ".map(r => r.dataset.key)") == keys
+        groups = list(dict.fromkeys(i["check"] for i in order))
+        assert groups == sorted(groups, key=lambda c: int(c.split(".q")[1]))
+        assert driver.execute_script(
+            "return [...document.querySelectorAll('#q-list h3.q-group')]"
+            ".map(h => h.textContent)") == [
+            f"{c} ({sum(i['check'] == c for i in order)} flagged)" for c in groups]
+        assert driver.execute_script(
+            "return [...document.querySelectorAll('#q-list .q-item')].map(r => "
+            "(r.querySelector('.q-deciding') || {}).textContent || null)") == [
+            None if i["deciding"] is None else f"“{i['deciding']}”" for i in order]
+        mallory = next(i for i in order if (i["student"], i["check"]) == ("mallory", "qa.q1"))
+        assert "<script>" in mallory["deciding"]  # shown above as those characters
+        assert shown(driver) == (order[0]["student"], order[0]["check"])
         decisions: list[tuple[str, str, float, str]] = []
         steps = [(("a",), "grade confirmed"), (("0",), None), (("2",), None),
                  (("s", "7", Keys.ENTER), ""), (("r", *"reads fine", Keys.ENTER, "1"),
@@ -122,10 +136,15 @@ def test_five_flagged_answers_reviewed_by_keyboard(tmp_path: Path) -> None:
         for n, (keys, reason) in enumerate(steps, 1):
             student, check = shown(driver)
             grader = grader_score(db, student, check)
-            if n == 2:
-                assert (student, check) == ("mallory", "qa.q2")
-                assert driver.execute_script(
-                    "return document.getElementById('i-answer').textContent") == IMG_ANSWER
+            assert (student, check) == (order[n - 1]["student"], order[n - 1]["check"])
+            assert driver.execute_script(
+                "return document.querySelector('#q-list .q-item.current').dataset.key") \
+                == f"{student}/{check}"
+            deciding = order[n - 1]["deciding"]
+            assert driver.execute_script(
+                "return [document.getElementById('i-deciding').hidden, "
+                "document.getElementById('i-deciding-quote').textContent]") == (
+                [True, ""] if deciding is None else [False, f"“{deciding}”"])
             if n == 3:
                 shot = tmp_path / "review.png"
                 driver.save_screenshot(str(shot))
@@ -217,6 +236,26 @@ def test_five_flagged_answers_reviewed_by_keyboard(tmp_path: Path) -> None:
         Select(driver.find_element(By.ID, "f-check")).select_by_visible_text("qa.q3")
         assert count() == "1 of 13" and shown(driver)[1] == "qa.q3"
         driver.find_element(By.ID, "f-student").send_keys("mall")
+        assert count() == "1 of 1" and shown(driver) == ("mallory", "qa.q3")
+
+        # mallory's hostile answers, and the quoted sentences, shown as text: nothing runs.
+        for check, text in (("qa.q1", SCRIPT_ANSWER), ("qa.q2", IMG_ANSWER)):
+            Select(driver.find_element(By.ID, "f-check")).select_by_visible_text(check)
+            assert shown(driver) == ("mallory", check)
+            assert driver.execute_script(
+                "return document.getElementById('i-answer').textContent") == text
+        Select(driver.find_element(By.ID, "f-check")).select_by_visible_text("qa.q1")
+        shown(driver)
+        quotes = driver.execute_script(
+            "return [...document.querySelectorAll('#i-points td.quote')]"
+            ".map(td => td.textContent).join(' ')")
+        assert "<script>" in quotes  # the key points' quoted sentences, as text
+        assert driver.execute_script(
+            "return document.getElementById('i-deciding-quote').textContent") \
+            == f"“{mallory['deciding']}”"
+        assert driver.execute_script("return window.__xss") is None
+        assert driver.execute_script("return document.querySelectorAll('img').length") == 0
+        Select(driver.find_element(By.ID, "f-check")).select_by_visible_text("qa.q3")
         assert count() == "1 of 1" and shown(driver) == ("mallory", "qa.q3")
 
         # Undo (u) right after a decision takes back the decision just taken.

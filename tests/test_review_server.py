@@ -254,6 +254,21 @@ def test_the_queue_puts_flagged_checks_first_with_their_progress(tmp_path: Path)
         data = queue(book, "qa")
         flags = [item["flagged"] for item in data["items"]]
         assert flags == sorted(flags, reverse=True) and any(flags) and not all(flags)
+        # Each part grouped by question in qa's order (q1 … q10, not q1, q10, q2), the
+        # lowest confidence first; each flagged item with the sentence that decided it.
+        for part in (True, False):
+            items = [i for i in data["items"] if i["flagged"] is part]
+            keys = [(int(i["check"].split(".q")[1]), i["confidence"], i["student"])
+                    for i in items]
+            assert keys == sorted(keys)
+        flagged = [i for i in data["items"] if i["flagged"]]
+        assert any(i["deciding"] for i in flagged)
+        for item in flagged:
+            detail = item_detail(book, "qa", item["student"], item["check"])
+            assert detail is not None
+            quoted = {v["verdict"]: v["quote"] for v in reversed(detail["verdicts"])
+                      if v["quote"]}  # the first quote of each verdict
+            assert item["deciding"] == quoted.get("contradicted", quoted.get("covered"))
         assert data["progress"] == {"reviewed": 0, "flagged": sum(flags)}
         first = data["items"][0]
         book.set_override("qa", first["student"], first["check"], 0.0, "wrong claim")

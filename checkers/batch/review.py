@@ -13,6 +13,12 @@ The review page (:mod:`checkers.batch.review_server`) reads its data through
 here knows an exercise: the key-point view of an answer comes from the shape of the
 check's feedback (``covered: … (you wrote: "…"); …. missing: …``, :func:`parse_verdicts`),
 and a text exercise's answer from its own ``read_text``.
+
+Order (issue 26): both :func:`flagged` and :func:`queue` group the checks by question, in
+the order the checks appear in the reports (``q1, q2, …, q10``, never sorted as text),
+and within a question put the lowest confidence first (unmeasured last), then the student;
+:func:`queue` puts every flagged check before the others. Each item carries the sentence
+that decided its grade (:func:`deciding_sentence`), read from the feedback too.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,11 +50,62 @@ class Flagged:
     feedback: str
     overridden: bool
     path: str
+    deciding: str | None = None  # the quoted sentence that decided it (deciding_sentence)
+
+
+def check_order(rows: Iterable[Row]) -> dict[tuple[str, str], int]:
+    """(exercise, check id) → its rank: exercises in the order of ``rows``, and within one
+    the checks in the order they appear in its reports (the exercise's own order: ``q1,
+    q2, …, q10``, not ``q1, q10, q2``). A check missing from the first report is placed
+    after the checks that precede it in the report where it is first seen."""
+    ranks: dict[tuple[str, str], int] = {}
+    exercises: list[str] = []
+    orders: dict[str, list[str]] = {}
+    for row in rows:
+        if row.exercise not in orders:
+            exercises.append(row.exercise)
+            orders[row.exercise] = []
+        order = orders[row.exercise]
+        at = 0
+        for check in row.report.checks:
+            if check.id in order:
+                at = order.index(check.id) + 1
+            else:
+                order.insert(at, check.id)
+                at += 1
+    for exercise in exercises:
+        for check_id in orders[exercise]:
+            ranks[(exercise, check_id)] = len(ranks)
+    return ranks
+
+
+def review_key(rank: int, confidence: float | None, student: str
+               ) -> tuple[int, bool, float, str]:
+    """The sort key of the review order: the check's rank (:func:`check_order`), then the
+    confidence ascending (None last), then the student."""
+    return (rank, confidence is None, 0.0 if confidence is None else float(confidence),
+            student)
+
+
+def deciding_sentence(feedback: str) -> str | None:
+    """The quoted sentence that decided a grade, from its feedback's key-point verdicts
+    (:func:`parse_verdicts`): the quote of the first "contradicted" point that has one,
+    else the quote of the first "covered" point that has one; None when the feedback
+    quotes nothing (a code check, an empty answer, a grade set without key points)."""
+    verdicts = parse_verdicts(feedback)
+    for wanted in ("contradicted", "covered"):
+        for verdict in verdicts:
+            if verdict["verdict"] == wanted and verdict["quote"]:
+                return verdict["quote"]
+    return None
 
 
 def flagged(rows: list[Row], *, include_overridden: bool = False) -> list[Flagged]:
-    """The flagged checks of ``rows`` (those already overridden only when asked)."""
+    """The flagged checks of ``rows`` (those already overridden only when asked), grouped
+    by check in the reports' order, within a check by confidence ascending (None last),
+    then by student."""
     out = []
+    ranks = check_order(rows)
     for row in rows:
         review = review_metrics(row.exercise)
         for check in row.report.checks:
@@ -57,7 +115,9 @@ def flagged(rows: list[Row], *, include_overridden: bool = False) -> list[Flagge
                 confidence = None if review is None else review.confidence_of(check.metrics)
                 out.append(Flagged(row.exercise, row.student, check.id, check.score,
                                    check.max_score, confidence, check.feedback, overridden,
-                                   row.path))
+                                   row.path, deciding_sentence(check.feedback)))
+    out.sort(key=lambda item: review_key(ranks[(item.exercise, item.check_id)],
+                                         item.confidence, item.student))
     return out
 
 
@@ -202,16 +262,22 @@ def decide(book: Gradebook, exercise: str, student: str, check_id: str, score: f
 
 
 def queue(book: Gradebook, exercise: str) -> dict[str, Any]:
-    """Every check of ``exercise`` for the review page, the flagged ones first (by student,
-    then check), then the others; with the progress (reviewed of flagged)."""
+    """Every check of ``exercise`` for the review page, with the progress (reviewed of
+    flagged): the flagged ones first, then the others, each part grouped by check in the
+    reports' order, within a check by confidence ascending (None last), then by student.
+    Each item's ``deciding`` is the sentence that decided it (:func:`deciding_sentence`);
+    ``checks`` lists the check ids in the exercise's order."""
     flagged_keys = book.flagged_checks(exercise)
     overrides = book.overrides(exercise)
     logs: dict[tuple[str, str], LogEntry] = {}
     for entry in book.override_log(exercise):
         logs[(entry.student, entry.check_id)] = entry
     review = review_metrics(exercise)
-    first, rest = [], []
-    for row in book.rows(exercise):
+    rows = book.rows(exercise)
+    ranks = check_order(rows)
+    first: list[tuple[tuple[int, bool, float, str], dict[str, Any]]] = []
+    rest: list[tuple[tuple[int, bool, float, str], dict[str, Any]]] = []
+    for row in rows:
         found = overrides.get((exercise, row.student), {})
         for check in row.report.checks:
             grader = float(check.metrics.get("grader_score", check.score))
@@ -219,20 +285,25 @@ def queue(book: Gradebook, exercise: str) -> dict[str, Any]:
             entry = logs.get((row.student, check.id))
             is_flagged = ((row.student, check.id) in flagged_keys
                           or (review is not None and review.flagged(check.metrics)))
+            confidence = None if review is None else review.confidence_of(check.metrics)
             item = {
                 "student": row.student, "check": check.id, "name": check.name,
                 "score": check.score, "max": check.max_score, "grader_score": grader,
-                "status": check.status,
-                "confidence": None if review is None else review.confidence_of(check.metrics),
+                "status": check.status, "confidence": confidence,
                 "band": band_of(grader, check.max_score), "flagged": is_flagged,
+                "deciding": deciding_sentence(check.feedback),
                 "decision": None if override is None else {
                     "score": override.score, "reason": override.reason,
                     "who": entry.who if entry else "", "at": entry.at if entry else
                     override.set_at},
             }
-            (first if is_flagged else rest).append(item)
+            key = review_key(ranks[(exercise, check.id)], confidence, row.student)
+            (first if is_flagged else rest).append((key, item))
+    first.sort(key=lambda pair: pair[0])
+    rest.sort(key=lambda pair: pair[0])
     reviewed, total = book.review_progress(exercise)
-    return {"exercise": exercise, "items": first + rest,
+    return {"exercise": exercise, "items": [item for _, item in first + rest],
+            "checks": [check_id for (_, check_id) in sorted(ranks, key=ranks.__getitem__)],
             "progress": {"reviewed": reviewed, "flagged": total}}
 
 

@@ -12,6 +12,11 @@ next, ``p``/``k``/← previous, ``u`` undo the decision shown (else the last one
 ``f`` flagged only / all, ``o`` the student's page (every check; Escape returns), ``?``
 help. The next item shows at once (details are fetched ahead); "saved ✓" appears when the
 server has committed.
+
+Beside the item, the queue in the server's order (:func:`checkers.batch.review.queue`:
+grouped by question, lowest confidence first): in flagged mode a heading per question, and
+under each flagged row the sentence that decided its grade (``deciding``), as text; a click
+on a row shows it.
 """
 
 from __future__ import annotations

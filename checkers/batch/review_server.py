@@ -123,7 +123,8 @@ class ReviewServer:
     # The API: each returns (status, JSON-able body).
 
     def api_queue(self) -> dict[str, Any]:
-        """Every check, flagged first, with decisions and progress."""
+        """Every check, flagged first, grouped by question (:func:`review.queue`), with
+        the deciding sentences, decisions and progress."""
         data = self.run_db(lambda book: review.queue(book, self.exercise))
         data["who"] = self.who
         return data

@@ -5,16 +5,26 @@
     seqgrade review --db grades.sqlite --set alice X.q3=7 X.q5=4 --reason "reads fine"
     seqgrade review --db grades.sqlite --clear alice X.q3
     seqgrade review --db grades.sqlite --serve [--port N]   # the review page, in a browser
+
+The flagged checks come grouped by question (in the exercise's check order, a header line
+where the question changes), the lowest confidence first, each with the sentence that
+decided it (``decided by: "…"``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from checkers.cli.common import EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from checkers.batch.gradebook import Gradebook
+    from checkers.batch.review import Flagged
 
 
 def install_review(commands: argparse._SubParsersAction) -> None:
@@ -101,13 +111,17 @@ def _serve(db: Path, exercise: str, port: int, who: str) -> int:
     return EXIT_OK
 
 
-def _describe(item, index: int, total: int) -> str:
+def _describe(item: Flagged, index: int, total: int) -> str:
+    """One flagged check for the terminal: student, check, score and confidence, the
+    sentence that decided it (``decided by: "…"``), the answer, the verdicts."""
     from checkers.batch.review import answer_text
 
     confidence = "" if item.confidence is None else f", confidence {item.confidence:.2f}"
     state = " [score set by the instructor]" if item.overridden else ""
     lines = [f"[{index}/{total}] {item.student}  {item.check_id}: "
              f"{item.score:g}/{item.max_score:g}{confidence}{state}"]
+    if item.deciding:
+        lines.append(f'  decided by: "{item.deciding}"')
     answer = answer_text(item)
     if answer:
         lines.append("  answer: " + " ".join(answer.split())[:600])
@@ -120,14 +134,31 @@ def _describe(item, index: int, total: int) -> str:
     return "\n".join(lines)
 
 
-def _list(book, exercise: str, include_overridden: bool) -> int:
+def _headers(items: list[Flagged]) -> dict[int, str]:
+    """Index → the header line printed before it, where the question changes:
+    ``== qa.q3 (4 flagged) ==`` (the items come grouped by check, :func:`flagged`)."""
+    counts = Counter((item.exercise, item.check_id) for item in items)
+    out, previous = {}, None
+    for n, item in enumerate(items):
+        group = (item.exercise, item.check_id)
+        if group != previous:
+            out[n] = f"== {item.check_id} ({counts[group]} flagged) =="
+            previous = group
+    return out
+
+
+def _list(book: Gradebook, exercise: str, include_overridden: bool) -> int:
     from checkers.batch.review import flagged
 
     items = flagged(book.rows(exercise), include_overridden=include_overridden)
     if not items:
         print(f"no {exercise} grades need review")
         return EXIT_OK
+    headers = _headers(items)
     for n, item in enumerate(items, 1):
+        if n - 1 in headers:
+            print(headers[n - 1])
+            print()
         print(_describe(item, n, len(items)))
         print()
     print(f"{len(items)} flagged; set a score with: seqgrade review --db {book.path} "
@@ -135,14 +166,17 @@ def _list(book, exercise: str, include_overridden: bool) -> int:
     return EXIT_OK
 
 
-def _interactive(book, exercise: str, ask: Callable[[str], str]) -> int:
+def _interactive(book: Gradebook, exercise: str, ask: Callable[[str], str]) -> int:
     from checkers.batch.review import flagged, reviewer
 
     items = flagged(book.rows(exercise))
     if not items:
         print(f"no {exercise} grades need review")
         return EXIT_OK
+    headers = _headers(items)
     for n, item in enumerate(items, 1):
+        if n - 1 in headers:
+            print(headers[n - 1] + "\n")
         print(_describe(item, n, len(items)))
         while True:
             try:

@@ -4,7 +4,7 @@ const TOKEN = new URLSearchParams(location.search).get('token') || '';
 const $ = (id) => document.getElementById(id);
 const state = {items: [], view: [], pos: 0, mode: 'flagged', details: new Map(),
   progress: {reviewed: 0, flagged: 0}, confirmed: 0, pendingSaves: 0, who: '',
-  studentPage: null, lastDecided: null};
+  studentPage: null, lastDecided: null, rows: new Map(), currentRow: null};
 window.reviewTimings = [];
 
 function el(tag, cls, ...children) {
@@ -60,7 +60,64 @@ function buildView(keepItem) {
   let pos = keepItem ? state.view.indexOf(keepItem) : -1;
   if (pos < 0) pos = state.view.findIndex((it) => !it.decision);
   state.pos = pos < 0 ? 0 : pos;
+  buildList();
   render();
+}
+
+// The queue beside the item: in flagged mode a heading per question (the server sends the
+// items grouped by check in the exercise's order, lowest confidence first), and under each
+// flagged item the sentence that decided its grade. Built once per view; a move only
+// changes which row is marked, a decision only that row's badge.
+function buildList() {
+  const list = $('q-list');
+  const box = document.createDocumentFragment();
+  const counts = new Map();
+  if (state.mode === 'flagged') {
+    for (const it of state.view) counts.set(it.check, (counts.get(it.check) || 0) + 1);
+  }
+  state.rows = new Map();
+  state.currentRow = null;
+  let group = null;
+  state.view.forEach((it, index) => {
+    if (state.mode === 'flagged' && it.check !== group) {
+      group = it.check;
+      const heading = el('h3', 'q-group', it.check + ' (' + counts.get(it.check)
+        + ' flagged)');
+      heading.title = it.name;
+      heading.dataset.check = it.check;
+      box.append(heading);
+    }
+    const conf = it.confidence === null || it.confidence === undefined ? ''
+      : ' · ' + Number(it.confidence).toFixed(2);
+    const row = el('div', 'q-item',
+      el('div', 'q-head', el('span', 'q-student', it.student), ' ',
+        state.mode === 'flagged' ? null : el('span', 'q-check', it.check + ' '),
+        el('span', 'q-score', fmt(it.grader_score) + '/' + fmt(it.max) + conf), ' ',
+        el('span', 'q-state', stateBadge(it))),
+      it.flagged && it.deciding ? el('div', 'q-deciding', '“' + it.deciding + '”') : null);
+    row.dataset.index = String(index);
+    row.dataset.key = it.student + '/' + it.check;
+    state.rows.set(it, row);
+    box.append(row);
+  });
+  list.replaceChildren(box);
+  $('queue').hidden = state.view.length === 0;
+}
+
+function refreshRow(item) {
+  const row = state.rows.get(item);
+  if (row) row.querySelector('.q-state').replaceChildren(stateBadge(item));
+}
+
+function markRow(item) {
+  const row = item ? state.rows.get(item) : null;
+  if (row === state.currentRow) return;
+  if (state.currentRow) state.currentRow.classList.remove('current');
+  state.currentRow = row || null;
+  if (row) {
+    row.classList.add('current');
+    row.scrollIntoView({block: 'nearest'});
+  }
 }
 
 function nextUndecided(from) {
@@ -91,6 +148,7 @@ function render() {
   const left = state.view.filter((it) => !it.decision).length;
   setText('where', (item ? (state.pos + 1) + ' of ' + state.view.length : '0 of 0')
     + ' · ' + (left ? left + ' undecided' : 'all decided'));
+  markRow(item);
   if (!item) return;
   setText('i-student', item.student);
   setText('i-check', item.check);
@@ -101,6 +159,8 @@ function render() {
   setText('i-grade', 'grader: ' + fmt(item.grader_score) + ' / ' + fmt(item.max)
     + ' · band ' + item.band + conf + ' · status ' + item.status
     + (item.decision ? ' · now ' + fmt(item.decision.score) : ''));
+  $('i-deciding').hidden = !item.deciding;
+  setText('i-deciding-quote', item.deciding ? '“' + item.deciding + '”' : '');
   const detail = state.details.get(keyOf(item));
   renderDetail(item, detail);
   if (!detail) loadDetail(item);
@@ -180,6 +240,7 @@ function decide(score, defaultReason, event) {
   const known = before && !before.pending ? before.at : null;
   const wasFlaggedUndecided = item.flagged && !before;
   item.decision = {score: score, reason: reason, who: state.who, pending: true};
+  refreshRow(item);
   state.lastDecided = item;
   if (wasFlaggedUndecided) state.progress.reviewed += 1;
   $('reason').value = '';
@@ -201,6 +262,7 @@ function decide(score, defaultReason, event) {
     reason: reason, known: known})
     .then((data) => {
       item.decision = data.decision;
+      refreshRow(item);
       state.progress = data.progress;
       state.confirmed += 1;
       document.body.dataset.confirmed = String(state.confirmed);
@@ -214,6 +276,7 @@ function decide(score, defaultReason, event) {
     })
     .catch((error) => {
       item.decision = before;
+      refreshRow(item);
       if (wasFlaggedUndecided) state.progress.reviewed -= 1;
       toast('NOT saved: ' + item.student + ' ' + item.check + ': ' + error.message);
       state.pos = Math.max(0, state.view.indexOf(item));
@@ -232,6 +295,7 @@ function undo() {
   if (!item || !item.decision || item.decision.pending) return;
   api('/api/clear', {student: item.student, check: item.check}).then((data) => {
     item.decision = null;
+    refreshRow(item);
     state.progress = data.progress;
     state.details.delete(keyOf(item));
     if (state.lastDecided === item) state.lastDecided = null;
@@ -308,7 +372,10 @@ function renderStudent(data) {
           document.body.dataset.confirmed = String(state.confirmed);
           const it = state.items.find((x) => x.student === data.student
             && x.check === c.check);
-          if (it) it.decision = res.decision;
+          if (it) {
+            it.decision = res.decision;
+            refreshRow(it);
+          }
           state.details.delete(data.student + '\u0000' + c.check);
           setText('saved', 'saved ✓ ' + data.student + ' ' + c.check + ' → '
             + fmt(res.decision.score));
@@ -403,7 +470,7 @@ async function start() {
     state.items = data.items;
     state.progress = data.progress;
     state.who = data.who;
-    const checks = [...new Set(data.items.map((it) => it.check))];
+    const checks = data.checks || [...new Set(data.items.map((it) => it.check))];
     for (const c of checks) $('f-check').append(el('option', '', c));
     showProgress();
     buildView(null);
@@ -418,6 +485,12 @@ for (const id of ['f-check', 'f-band']) {
   $(id).addEventListener('change', () => { buildView(current()); $(id).blur(); });
 }
 $('f-student').addEventListener('input', () => buildView(current()));
+$('q-list').addEventListener('click', (event) => {
+  const row = event.target.closest('.q-item');
+  if (!row || state.studentPage !== null) return;
+  state.pos = Number(row.dataset.index);
+  render();
+});
 for (const mode of ['flagged', 'all']) {
   $('mode-' + mode).addEventListener('change', () => setMode(mode));
 }
