@@ -185,3 +185,49 @@ def test_reading_a_file_at_once_gives_the_same_probabilities(model) -> None:
     with model.collecting():
         assert not model.probabilities(pairs).any()  # only noted, read on leaving
     assert np.allclose(model.probabilities(pairs), one_by_one, atol=1e-5)
+
+
+def _every_rewrite_read(model, question, units, evidence) -> np.ndarray:
+    """Stage 5 as it was before issue 26: every role-exchanged rewrite of every readable
+    unit read, each unit lowered by how much better its best rewrite reads."""
+    from checkers.exercises.qa import judge, languages
+
+    entail = np.zeros(evidence.readable.shape)
+    for k, i in zip(*np.nonzero(evidence.readable), strict=True):
+        own = judge._mean_probabilities(model, question, [(int(k), int(i), units[i])],
+                                        evidence.sims)[0, crossencoder.ENTAIL]
+        rewrites = [(int(k), int(i), v) for v in languages.role_exchanges(units[i],
+                                                                          question.id)]
+        best = (judge._mean_probabilities(model, question, rewrites, evidence.sims)
+                [:, crossencoder.ENTAIL].max() if rewrites else 0.0)
+        entail[k, i] = min(1.0, max(0.0, own - max(0.0, best - own)))
+    return entail
+
+
+@pytest.mark.parametrize("qid", ["q1", "q2", "q4", "q9", "q10"])
+def test_reading_rewrites_lazily_gives_each_point_the_same_best(model, qid: str) -> None:
+    """Issue 26 reads the rewrites only while they can change a point's best P(entail):
+    the best value and the unit holding it are those of reading every rewrite."""
+    from checkers.exercises.qa import judge
+    from checkers.exercises.qa.embed import get_embedder
+    from checkers.exercises.qa.encoders import English
+    from checkers.exercises.qa.keypoints import QUESTION_BY_ID
+    from checkers.exercises.qa.scoring import _is_question_copy, _is_salad, load_params
+
+    question = QUESTION_BY_ID[qid]
+    params = load_params()
+    text = " ".join(s for s, _ in question.reference)
+    swapped = text.replace("stateful", "STATELESS").replace("encoder", "ENC").replace(
+        "decoder", "encoder").replace("ENC", "decoder").replace("STATELESS", "stateless")
+    for answer in (text, swapped):
+        encoder = English(get_embedder(), lambda u: _is_salad(u, params),
+                          lambda u, v, q: _is_question_copy(u, v, question, q, params))
+        _, prepared, _ = judge.prepare(question, answer)
+        units = judge.cut_units(question, prepared, encoder)
+        evidence = judge.read_statements(question, units, encoder)
+        lazy, _, _ = judge.read_pairs(model, question, units.texts, evidence)
+        eager = _every_rewrite_read(model, question, units.texts, evidence)
+        assert np.allclose(lazy.max(axis=1), eager.max(axis=1), atol=1e-6)
+        for k in range(len(question.points)):
+            if eager[k].max() > 0:
+                assert int(np.argmax(lazy[k])) == int(np.argmax(eager[k]))

@@ -97,17 +97,26 @@ class CrossEncoder:
 
     @contextmanager
     def collecting(self) -> Iterator[None]:
-        """Within this block :meth:`probabilities` only notes the pairs it is asked about
-        (and answers with zeros); on leaving, all of them are read at once, in batches of
-        similar lengths. Reading a whole answers file this way first wastes less on padding
-        than reading it answer by answer; a probability depends on its batch only at float32
-        rounding."""
+        """Within this block :meth:`probabilities` only notes the pairs it has not read yet
+        (and answers them with zeros); on leaving, all of them are read at once, in batches
+        of similar lengths. Reading a whole
+        answers file this way first wastes less on padding than reading it answer by answer;
+        a probability depends on its batch only at float32 rounding."""
         self._pending = {}
         try:
             yield
         finally:
             pending, self._pending = list(self._pending), None
             self.probabilities(pending)
+
+    @property
+    def pending_count(self) -> int:
+        """How many pairs the current :meth:`collecting` block has noted (0 outside one)."""
+        return len(self._pending or ())
+
+    def has_read(self, pairs: list[tuple[str, str]]) -> bool:
+        """Whether every pair of ``pairs`` has been read already (in this process)."""
+        return all(p in self._cache for p in pairs)
 
     def logits(self, ids: Any, mask: Any, types: Any) -> Any:
         """Class logits, ``(batch, 3)``, for ``ids``, ``mask`` and ``types`` of the
@@ -128,7 +137,8 @@ class CrossEncoder:
         missing = [p for p in dict.fromkeys(pairs) if p not in self._cache]
         if self._pending is not None:
             self._pending.update(dict.fromkeys(missing))
-            return np.zeros((len(pairs), 3), np.float32)
+            zeros = np.zeros(3, np.float32)
+            return np.stack([self._cache.get(p, zeros) for p in pairs] or [zeros])[:len(pairs)]
         if missing:
             encoder = self.encoder
             lengths = [int(m.sum()) for m in encoder.tokenize_pairs(missing, MAX_TOKENS)[1]]

@@ -11,13 +11,14 @@ differently by language is a method here; :mod:`.judge` has no language branch.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 
 import numpy as np
 
-from checkers.exercises.qa import crossencoder, languages, multilingual, terse
+from checkers.exercises.qa import crossencoder, languages, multilingual, probe, terse
 from checkers.exercises.qa import text as qa_text
 from checkers.exercises.qa.embed import Embedder, embed_fixed
 from checkers.exercises.qa.keypoints import QUESTION_BY_ID, KeyPoint, Question
@@ -105,6 +106,10 @@ class Encoder:
         """The head's overlap input for the supporting unit (English only)."""
         return 1.0
 
+    def claim_reader(self) -> probe.Probe | None:
+        """The probe that reads claims from the units' vectors, if any (other languages)."""
+        return None
+
 
 class Multilingual(Encoder):
     """Reads an answer in Chinese, Hebrew, Bulgarian or Swedish: multilingual e5 vectors
@@ -126,6 +131,14 @@ class Multilingual(Encoder):
         """Units that do not copy the question back."""
         question_vector = multilingual.embed([qa_text.normalize(question.text)])[0]
         return [float(question_vector @ vectors[i]) < COPY_SIMILARITY for i in range(len(units))]
+
+    def claim_reader(self) -> probe.Probe | None:
+        """The multilingual probe (:mod:`.probe`): states / states wrongly / neither, read
+        from the e5 vector of each unit (None when absent, or switched off with
+        ``SEQGRADE_QA_PROBE=none``)."""
+        if os.environ.get("SEQGRADE_QA_PROBE", "").strip().lower() == "none":
+            return None
+        return probe.load()
 
 
 class English(Encoder):

@@ -18,9 +18,10 @@ The code follows the stages of ``docs/QA.md`` ("The judge"), one function per st
    without its negation (:func:`_stripped_opposite`); then :meth:`Evidence.settle`: a unit
    containing a contradicting part is evidence for nothing, the rubric's own sentence
    covers its point, and a unit speaks only to the points it is (nearly) closest to.
-5. **The cross-encoder** (:func:`read_pairs`, English): each unit that names a point's
-   concept is read together with the point's nearest statements, and so is each rewrite of
-   it with one role pair exchanged.
+5. **Reading claims** (English: the cross-encoder, :func:`read_pairs`; other languages:
+   the multilingual probe, :func:`read_claims`): each unit that names a point's concept is
+   read together with the point's nearest statements (and so is each rewrite of it with one
+   role pair exchanged), or, in another language, its e5 vector with the point's probe.
 6. **The head** (:class:`Head`, ``judge.json``): the evidence of each point
    (:func:`judge_points`) goes through a logistic head to the probability that a teacher
    credits the point, and :func:`verdict` says *covered*, *contradicted* or *missing*;
@@ -42,10 +43,16 @@ from typing import Any, NamedTuple, get_type_hints
 import numpy as np
 
 from checkers.authoring.thresholds import ThresholdsError
-from checkers.exercises.qa import crossencoder, languages
+from checkers.exercises.qa import crossencoder, languages, probe
 from checkers.exercises.qa import text as qa_text
 from checkers.exercises.qa.embed import Embedder
-from checkers.exercises.qa.encoders import Encoder, English, encoder_class, encoder_for
+from checkers.exercises.qa.encoders import (
+    Encoder,
+    English,
+    Multilingual,
+    encoder_class,
+    encoder_for,
+)
 from checkers.exercises.qa.keypoints import KeyPoint, Question
 
 HEAD_FILE = Path(__file__).with_name("judge.json")
@@ -56,6 +63,7 @@ VERBATIM = 0.97  # a unit this close to an agreeing statement states the rubric'
 BANDS = (2.0, 7.0)  # bottom below 2, middle below 7, top from 7 (out of 10)
 PARTNERS = 2  # the cross-encoder reads a unit with this many of the point's nearest statements
 PLAIN_INPUTS = 6  # support, contra, margin, elsewhere, overlap, bias: English without pairs
+OTHER_PLAIN_INPUTS = 5  # support, contra, margin, elsewhere, bias: other languages, no probe
 
 
 def band(score: float) -> int:
@@ -78,6 +86,9 @@ class PointJudgement:
     against: str | None  # the unit that contradicts it most
     entail: float | None = None  # cross-encoder: best P(a unit states the point)
     refute: float | None = None  # cross-encoder: best P(a unit states it wrongly)
+    # cross-encoder: P(states the point) of the deciding unit with one role pair exchanged
+    # (0 when it names no role pair): near its own P(entail), the roles were not read
+    twin: float | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,24 @@ class Head:
     # The English weights without the cross-encoder's inputs: used when it is switched
     # off (``SEQGRADE_QA_CROSS_ENCODER=none``) or absent.
     english_plain: tuple[float, ...] = ()
+    # The other languages' weights without the probe's inputs (``probe.npz`` absent).
+    other_plain: tuple[float, ...] = ()
+    # The review model (issue 26): logistic weights over :func:`review_features`, and the
+    # probability that the band is wrong from which a grade is flagged. Without weights,
+    # a grade is flagged when its confidence is below ``review_below``.
+    review_weights: tuple[float, ...] = ()
+    review_at: float = 0.5
+
+    def doubt(self, features: np.ndarray) -> float:
+        """Probability that the graded band is wrong, from :func:`review_features`."""
+        z = float(features @ np.array(self.review_weights))
+        return float(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))))
+
+    def needs_review(self, features: np.ndarray) -> bool:
+        """Whether a grade with these :func:`review_features` goes to the instructor."""
+        if not self.review_weights:
+            return bool(1.0 - features[0] < self.review_below)
+        return self.doubt(features) >= self.review_at
 
     @staticmethod
     def features(support: float, contra: float, overlap: float, english: bool,
@@ -149,16 +178,16 @@ class Head:
                  refute: float | None = None) -> np.ndarray:
         """The head's inputs (the last weight is the bias). ``elsewhere``: the strongest
         contradiction of another key point in the same answer (a teacher reads a claim
-        next to a false one with suspicion); ``entail`` / ``refute``: the cross-encoder's
-        strongest probabilities that a unit states the point / states it wrongly (English,
-        when the cross-encoder is installed)."""
+        next to a false one with suspicion); ``entail`` / ``refute``: the strongest
+        probabilities that a unit states the point / states it wrongly (the cross-encoder's
+        in English, the multilingual probe's in other languages), when they were read."""
         base = [support, contra, max(0.0, support - contra), elsewhere]
         if english:
             base.append(overlap)
-            if entail is not None:
-                # A sentence the cross-encoder reads as stating the point but whose words
-                # are far from every statement is usually about something else.
-                base += [entail, refute or 0.0, entail * support]
+        if entail is not None:
+            # A sentence read as stating the point but whose words are far from every
+            # statement is usually about something else.
+            base += [entail, refute or 0.0, entail * support]
         return np.array(base + [1.0])
 
     @property
@@ -170,8 +199,10 @@ class Head:
         """The weights and rule for an answer: English read by the cross-encoder (when the
         head uses it and ``entail`` was read), English without it, or another language."""
         if not english:
-            return Regime(self.other, False, False, self.other_margin, self.other_floor,
-                          self.contradicted_at)
+            probed = len(self.other) > OTHER_PLAIN_INPUTS and entail is not None
+            plain = self.other_plain or self.other[:OTHER_PLAIN_INPUTS - 1] + self.other[-1:]
+            return Regime(self.other if probed else plain, False, probed, self.other_margin,
+                          self.other_floor, self.contradicted_at)
         pairs = self.reads_pairs and entail is not None
         plain = self.english_plain or self.english[:PLAIN_INPUTS - 1] + self.english[-1:]
         return Regime(self.english if pairs else plain, True, pairs, self.english_margin,
@@ -439,61 +470,97 @@ def read_statements(question: Question, units: Units, encoder: Encoder) -> Evide
 
 
 def read_pairs(model: crossencoder.CrossEncoder, question: Question, units: list[str],
-               evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
+               evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stage 5: the cross-encoder's P(entail) and P(contradict), ``(points, units)``, zero
-    where ``evidence.readable[k, i]`` is False.
+    where ``evidence.readable[k, i]`` is False, and the best P(entail) of the unit's
+    role-exchanged rewrites (zero where none was read).
 
     Unit ``i`` is read with the :data:`PARTNERS` statements of point ``k`` nearest to it
     (averaged), and so is each rewrite of it with one role pair exchanged
     (:func:`.languages.role_exchanges`). A sentence with its roles the wrong way round
     often still reads as stating the point, but its exchanged rewrite (the right way round)
     reads as stating it *better*: by that much its P(entail) is lowered.
+
+    The judge uses only each point's best P(entail) and the unit that has it, and lowering
+    never raises a value: so the rewrites are read for the units in decreasing P(entail)
+    only until the next unit's P(entail) is below the best lowered one. The best value and
+    its unit are exactly those of reading every rewrite; a unit left unread keeps its
+    P(entail), below the best.
     """
-    variants: list[tuple[int, int, bool, str]] = []
-    for k, i in zip(*np.nonzero(evidence.readable), strict=True):
-        variants.append((int(k), int(i), False, units[i]))
-        variants += [(int(k), int(i), True, v)
-                     for v in languages.role_exchanges(units[i], question.id)]
-    mean = _mean_probabilities(model, question, variants, evidence.sims)
+    readable = [(int(k), int(i)) for k, i in zip(*np.nonzero(evidence.readable), strict=True)]
+    originals = [(k, i, units[i]) for k, i in readable]
+    mean = _mean_probabilities(model, question, originals, evidence.sims)
     entail = np.zeros(evidence.readable.shape)
     refute = np.zeros_like(entail)
-    exchanged = np.zeros_like(entail)
-    for n, (k, i, swapped, _) in enumerate(variants):
-        if swapped:
-            exchanged[k, i] = max(exchanged[k, i], mean[n, crossencoder.ENTAIL])
-        else:
-            entail[k, i] = mean[n, crossencoder.ENTAIL]
-            refute[k, i] = mean[n, crossencoder.CONTRADICT]
-    entail = np.clip(entail - np.maximum(0.0, exchanged - entail), 0.0, 1.0)
-    return entail, refute
+    for n, (k, i) in enumerate(readable):
+        entail[k, i] = mean[n, crossencoder.ENTAIL]
+        refute[k, i] = mean[n, crossencoder.CONTRADICT]
+    twin = np.zeros_like(entail)
+    if not model.has_read(_pairs_of(question, originals, evidence.sims)):
+        return entail, refute, twin  # collecting the originals: rewrites come next round
+    for k in range(len(question.points)):
+        best = 0.0
+        for i in sorted(np.nonzero(evidence.readable[k])[0], key=lambda i: -entail[k, i]):
+            if entail[k, i] < best:
+                break
+            rewrites = [(k, int(i), v) for v in languages.role_exchanges(units[i], question.id)]
+            if rewrites:
+                exchanged = float(_mean_probabilities(model, question, rewrites,
+                                                      evidence.sims)[:, crossencoder.ENTAIL].max())
+                twin[k, i] = exchanged
+                entail[k, i] = min(1.0, max(0.0, entail[k, i]
+                                            - max(0.0, exchanged - entail[k, i])))
+            best = max(best, float(entail[k, i]))
+    return entail, refute, twin
+
+
+def _pairs_of(question: Question, variants: list[tuple[int, int, str]],
+              sims: list[np.ndarray]) -> list[tuple[str, str]]:
+    """The (statement, text) pairs that read each variant ``(point k, unit i, text)``:
+    the point's :data:`PARTNERS` statements nearest to unit ``i``."""
+    pairs = []
+    for k, i, text in variants:
+        texts, _ = statements(question, question.points[k].id)
+        pairs += [(texts[int(j)], text)
+                  for j in np.argsort(-sims[k][i], kind="stable")[:PARTNERS]]
+    return pairs
 
 
 def _mean_probabilities(model: crossencoder.CrossEncoder, question: Question,
-                        variants: list[tuple[int, int, bool, str]],
+                        variants: list[tuple[int, int, str]],
                         sims: list[np.ndarray]) -> np.ndarray:
-    """Each variant ``(point k, unit i, exchanged, text)`` read with the point's
-    :data:`PARTNERS` statements nearest to unit ``i``: the mean probabilities, ``(n, 3)``."""
-    pairs: list[tuple[str, str]] = []
-    owners: list[int] = []
-    for n, (k, i, _, text) in enumerate(variants):
-        texts, _ = statements(question, question.points[k].id)
-        for j in np.argsort(-sims[k][i], kind="stable")[:PARTNERS]:
-            pairs.append((texts[int(j)], text))
-            owners.append(n)
-    probabilities = model.probabilities(pairs)
+    """Each variant ``(point k, unit i, text)`` read with the point's :data:`PARTNERS`
+    statements nearest to unit ``i``: the mean probabilities, ``(n, 3)``."""
     mean = np.zeros((len(variants), 3))
     counts = np.zeros(len(variants))
-    for n, row in zip(owners, probabilities, strict=True):
-        mean[n] += row
-        counts[n] += 1
+    for n, variant in enumerate(variants):
+        rows = model.probabilities(_pairs_of(question, [variant], sims))
+        mean[n] = rows.sum(axis=0)
+        counts[n] = len(rows)
     return mean / np.maximum(counts, 1)[:, None]
+
+
+def read_claims(reader: probe.Probe | None, question: Question, units: Units,
+                evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Stage 5 in another language: the multilingual probe's P(states the point) and
+    P(states it wrongly), ``(points, units)``, zero where ``evidence.readable[k, i]`` is
+    False (and no role-exchanged rewrite: zeros); None without a probe."""
+    if reader is None:
+        return None
+    entail = np.zeros(evidence.readable.shape)
+    refute = np.zeros_like(entail)
+    for k, point in enumerate(question.points):
+        rows = reader.probabilities(units.vectors, point.id)
+        entail[k] = np.where(evidence.readable[k], rows[:, probe.ENTAIL], 0.0)
+        refute[k] = np.where(evidence.readable[k], rows[:, probe.CONTRADICT], 0.0)
+    return entail, refute, np.zeros_like(entail)
 
 
 # --------------------------------------------------------------------------- 6. the head's inputs
 
 
 def judge_points(question: Question, units: list[str], evidence: Evidence,
-                 pairs: tuple[np.ndarray, np.ndarray] | None,
+                 pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
                  encoder: Encoder) -> tuple[PointJudgement, ...]:
     """Stage 6's inputs per point: the best support, the strongest contradiction, the
     supporting unit's overlap with the rubric and the cross-encoder's best P(states the
@@ -503,14 +570,15 @@ def judge_points(question: Question, units: list[str], evidence: Evidence,
         i, j = int(np.argmax(evidence.support[k])), int(np.argmax(evidence.contra[k]))
         s, c = round(float(evidence.support[k, i]), 4), round(float(evidence.contra[k, j]), 4)
         found, against = units[i] if s > 0 else None, units[j] if c > 0 else None
-        e = r = None
+        e = r = t = None
         if pairs is not None:
-            entail, refute = pairs
+            entail, refute, twin = pairs
             e, r = round(float(entail[k].max()), 4), round(float(refute[k].max()), 4)
+            t = round(float(twin[k, int(np.argmax(entail[k]))]), 4)
             found = units[int(np.argmax(entail[k]))] if e > 0 else found
             against = units[int(np.argmax(refute[k]))] if r > 0 else against
         points.append(PointJudgement(point, s, c, encoder.overlap(units[i], question)
-                                     if s > 0 else 1.0, found, against, e, r))
+                                     if s > 0 else 1.0, found, against, e, r, t))
     return tuple(points)
 
 
@@ -519,14 +587,18 @@ def judge_points(question: Question, units: list[str], evidence: Evidence,
 
 def read(question: Question, text: str, embedder: Embedder,
          is_salad: Callable[[str], bool],
-         is_copy: Callable[[str, np.ndarray, np.ndarray], bool]) -> Reading:
+         is_copy: Callable[[str, np.ndarray, np.ndarray], bool], *,
+         multilingual: bool = False) -> Reading:
     """Judge every key point of ``question`` against the answer ``text``: the stages of
     ``docs/QA.md`` in order.
 
     ``is_salad(unit)`` and ``is_copy(unit, vector, question_vectors)`` are the eligibility
-    tests of :mod:`.scoring` (English units only)."""
+    tests of :mod:`.scoring` (English units only). ``multilingual`` reads an answer of any
+    language as the other languages are read (the head of the other languages learns from
+    English answers read this way too: ``bench/bench_qa.py``)."""
     language, prepared, cut = prepare(question, text)  # 1, 2
-    encoder = encoder_for(language, embedder, is_salad, is_copy)
+    encoder = (Multilingual(language) if multilingual
+               else encoder_for(language, embedder, is_salad, is_copy))
     notes = (f"Only the first {qa_text.MAX_WORDS} words were graded.",) if cut else ()
     units = cut_units(question, prepared, encoder)  # 3
     if units is None:
@@ -534,7 +606,10 @@ def read(question: Question, text: str, embedder: Embedder,
         return Reading(language, (), empty, notes)
     evidence = read_statements(question, units, encoder)  # 4
     model = encoder.cross_encoder()  # 5
-    pairs = read_pairs(model, question, units.texts, evidence) if model is not None else None
+    if model is not None:
+        pairs = read_pairs(model, question, units.texts, evidence)
+    else:
+        pairs = read_claims(encoder.claim_reader(), question, units, evidence)
     points = judge_points(question, units.texts, evidence, pairs, encoder)  # 6
     return Reading(language, tuple(units.texts), points, notes + units.notes)
 
@@ -561,6 +636,37 @@ def prefetch(answers: dict[str, str], questions: dict[str, Question],
 
 
 # --------------------------------------------------------------------------- confidence
+
+
+REVIEW_INPUTS = ("doubt", "other_language", "refute", "refute_covered", "undecided",
+                 "near_boundary", "top", "top_refute", "elsewhere", "top_other_language",
+                 "roles_unread", "top_roles_unread", "bias")
+
+
+def review_features(reading: Reading, probabilities: list[float], covered: list[bool],
+                    confidence: float, score: float) -> np.ndarray:
+    """What the review model reads (:data:`REVIEW_INPUTS`): how unsure the head is (one
+    minus the band's confidence; the point nearest to a coin toss), whether the answer was
+    read in another language, the strongest P(states it wrongly) over the points and over
+    the covered points, how near the score lies to a band boundary, whether the band is
+    the top one (where a wrong claim read as right costs most), the strongest
+    contradiction of a point beating its support, and how well a covered point's deciding
+    sentence still reads with its roles exchanged."""
+    refutes = [j.refute or 0.0 for j in reading.points]
+    covered_refute = max((r for r, c in zip(refutes, covered, strict=True) if c), default=0.0)
+    undecided = max((1.0 - abs(2.0 * p - 1.0) for p in probabilities), default=0.0)
+    boundary = min(abs(score - BANDS[0]), abs(score - BANDS[1]))
+    top = float(band(score) == 2)
+    other = float(reading.language != "en")
+    strongest = max(refutes, default=0.0)
+    contra = max((j.contra for j in reading.points if j.contra > j.support), default=0.0)
+    # A covered point whose deciding sentence reads as well with its roles exchanged: the
+    # grade rests on a role order the judge cannot read.
+    unread = max((min(j.twin or 0.0, j.entail or 0.0) for j, c in
+                  zip(reading.points, covered, strict=True) if c), default=0.0)
+    return np.array([1.0 - confidence, other, strongest, covered_refute, undecided,
+                     max(0.0, 1.0 - boundary / 5.0), top, top * strongest, contra,
+                     top * other, unread, top * unread, 1.0])
 
 
 def band_confidence(weights: list[float], probabilities: list[float],

@@ -4,9 +4,9 @@ that follow, and feedback per key point.
 Score = 10 × weight of the covered points / total weight. Each key point ends *covered*,
 *missing* or *contradicted*; the feedback names them and quotes the sentence of the answer
 that decided a covered or contradicted point. Every grade carries a confidence (the
-probability that its band is right, from the judge's per-point probabilities); below the
-head's ``review_below`` it is flagged ``needs_review`` for the instructor
-(``seqgrade review``).
+probability that its band is right, from the judge's per-point probabilities), and the
+head's review model (:meth:`judge.Head.needs_review`) flags it ``needs_review`` for the
+instructor (``seqgrade review``) when the band is likely wrong.
 
 English units are eligible only when they read like a statement, not keyword salad (enough
 function words), and are not the question copied back (enough words of their own, not
@@ -32,6 +32,7 @@ from checkers.exercises.qa.languages import LANGUAGE_NAMES
 PARAMS_FILE = Path(__file__).with_name("thresholds.toml")
 POINTS_PER_QUESTION = 10.0
 QUOTE_CHARS = 140
+COLLECT_ROUNDS = 4  # batched reading rounds before grading (what is left is read on demand)
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,10 @@ def _is_salad(unit: str, params: Params) -> bool:
 
 
 def read_answer(question_id: str, text: str, *, params: Params | None = None,
-                embedder: Embedder | None = None, model_path: str | None = None) -> judge.Reading:
-    """The judge's reading of one (non-empty) answer."""
+                embedder: Embedder | None = None, model_path: str | None = None,
+                multilingual: bool = False) -> judge.Reading:
+    """The judge's reading of one (non-empty) answer (``multilingual``: read as the other
+    languages are, whatever its language; :func:`judge.read`)."""
     params = params or load_params()
     question = QUESTION_BY_ID[question_id]
     embedder = embedder or get_embedder(model_path)
@@ -134,6 +137,7 @@ def read_answer(question_id: str, text: str, *, params: Params | None = None,
         question, text, embedder,
         lambda unit: _is_salad(unit, params),
         lambda unit, vec, q_vecs: _is_question_copy(unit, vec, question, q_vecs, params),
+        multilingual=multilingual,
     )
 
 
@@ -146,11 +150,22 @@ def prefetch_answers(answers: dict[str, str], *, model_path: str | None = None) 
     model = crossencoder.load(model_path=embedder.model_path)
     if model is None:
         return
-    with model.collecting():
-        for question_id, text in answers.items():
-            if (question_id in QUESTION_BY_ID and isinstance(text, str)
-                    and qa_text.tokens(qa_text.normalize(text))):
+    # Round 1 reads the units as written; each later round the role-exchanged rewrites
+    # that the previous round's probabilities call for (:func:`judge.read_pairs`), for the
+    # answers that asked for some.
+    todo = {q: t for q, t in answers.items()
+            if q in QUESTION_BY_ID and isinstance(t, str) and qa_text.tokens(qa_text.normalize(t))}
+    for _ in range(COLLECT_ROUNDS):
+        asking = {}
+        with model.collecting():
+            for question_id, text in todo.items():
+                before = model.pending_count
                 read_answer(question_id, text, embedder=embedder)
+                if model.pending_count > before:
+                    asking[question_id] = text
+        todo = asking
+        if not todo:
+            break
 
 
 def grade_reading(question_id: str, reading: judge.Reading,
@@ -177,8 +192,10 @@ def grade_reading(question_id: str, reading: judge.Reading,
     notes = reading.notes
     if not english:
         notes += (f"Read as {LANGUAGE_NAMES[reading.language]}; feedback is in English.",)
+    features = judge.review_features(reading, [r.probability for r in results],
+                                     [r.covered for r in results], confidence, score)
     return AnswerResult(question_id, score, tuple(results), notes, confidence,
-                        confidence < head.review_below, reading.language)
+                        head.needs_review(features), reading.language)
 
 
 def grade_answer(
