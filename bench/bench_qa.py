@@ -5,7 +5,7 @@ with the targets of issues 13 and 26; ``--tune`` trains the judge's head and rev
     python bench/bench_qa.py --design-cv    # nested leave-one-split-out: what designs are
                                             # chosen by
     python bench/bench_qa.py --tune         # fit the head + review model, write judge.json
-    python bench/bench_qa.py --signed       # the signed split (issue 26's test), once
+    python bench/bench_qa.py --sealed       # the sealed split (issue 26's last test), once
     python bench/bench_qa.py --json out.json
 
 The labelled answers live in ``tests/qa_calibration/*.yaml``:
@@ -17,14 +17,17 @@ The labelled answers live in ``tests/qa_calibration/*.yaml``:
   and answers in Chinese, Hebrew, Bulgarian and Swedish), split by the SHA-256 of their
   text within each (kind, language): held-out / tune;
 - ``fresh_q*.yaml`` and ``unseen_q*.yaml``: the third and fourth splits (issue 13);
-- ``signed_q*.yaml``: issue 26's test split, written on 6 December 2026 by two helper
-  sessions that saw only the questions and the rubric, before any judge ran on it.
+- ``signed_q*.yaml``: issue 26's first test split (224 answers), written on 6 December 2026
+  by two helper sessions that saw only the questions and the rubric, before any judge ran
+  on it; printed once with the design of 7b187a2 frozen (``bench/qa_signed_first_print.txt``),
+  then made a design split;
+- ``sealed_q*.yaml``: issue 26's last test split (150 answers), written the same way after
+  that print; nothing is fitted or chosen on it.
 
-The first four are the **design splits**: every one of them has been looked at, so since
-issue 26 the head and the review model are fitted on all four, and designs are compared by
-``--design-cv`` (each split graded by a head and review model fitted on the other three).
-Nothing is fitted or chosen on the signed split. Bands of a score out of 10: bottom < 2,
-middle < 7, top ≥ 7 (``checkers.exercises.qa.judge.band``).
+The first five are the **design splits**: every one of them has been looked at, so the
+head and the review model are fitted on all of them, and designs are compared by
+``--design-cv`` (each split graded by a head and review model fitted on the others).
+Bands of a score out of 10: bottom < 2, middle < 7, top ≥ 7 (``checkers.exercises.qa.judge.band``).
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ L2 = 0.1  # ridge penalty of the head and of the review model
 REVIEW_QWK = 0.92
 REVIEW_SHARE = 0.18
 TOP_WRONG_WEIGHT = 4.0
-DESIGN_SPLITS = ("tune", "heldout", "fresh", "unseen")
+DESIGN_SPLITS = ("tune", "heldout", "fresh", "unseen", "signed")
 # Contradiction margins, chosen on the tune split (best band QWK).
 OTHER_MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05)
 ENGLISH_MARGINS = (0.0, 0.01, 0.02, 0.03)
@@ -116,6 +119,7 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
     fresh: list[dict] = []
     unseen: list[dict] = []
     signed: list[dict] = []
+    sealed: list[dict] = []
     for path in sorted(directory.glob("*.yaml")):
         rows = yaml.safe_load(path.read_text())
         if path.name.startswith("fresh_"):
@@ -124,21 +128,24 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
             unseen.extend(rows)
         elif path.name.startswith("signed_"):
             signed.extend(rows)
+        elif path.name.startswith("sealed_"):
+            sealed.extend(rows)
         elif path.name.startswith(("answers_", "hard_")):
             (hard if path.name.startswith("hard_") else first).extend(rows)
         else:
             raise ValueError(f"{path.name}: not a known split (answers_, hard_, fresh_, "
-                             "unseen_, signed_)")
+                             "unseen_, signed_, sealed_)")
     splits: list[str] = []
     per_kind: dict[str, int] = defaultdict(int)
     for row in first:
         splits.append("tune" if per_kind[row["kind"]] % 2 == 0 else "heldout")
         per_kind[row["kind"]] += 1
     splits += _hash_split(hard)
-    splits += ["fresh"] * len(fresh) + ["unseen"] * len(unseen) + ["signed"] * len(signed)
+    splits += (["fresh"] * len(fresh) + ["unseen"] * len(unseen) + ["signed"] * len(signed)
+               + ["sealed"] * len(sealed))
     out = []
-    for i, (row, split) in enumerate(zip(first + hard + fresh + unseen + signed, splits,
-                                         strict=True)):
+    for i, (row, split) in enumerate(zip(first + hard + fresh + unseen + signed + sealed,
+                                         splits, strict=True)):
         q = QUESTION_BY_ID[row["q"]]
         covered = frozenset(f"{q.id}.{c}" for c in row["covered"])
         if not covered <= {p.id for p in q.points}:
@@ -520,9 +527,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="train the head and the review model on the design splits")
     parser.add_argument("--design-cv", action="store_true",
                         help="nested leave-one-split-out figures on the design splits")
-    parser.add_argument("--signed", action="store_true",
-                        help="print the signed split (issue 26's test: nothing is chosen on "
-                        "it; print it once a design is frozen)")
+    parser.add_argument("--sealed", action="store_true",
+                        help="print the sealed split (issue 26's last test: nothing is "
+                        "chosen on it; print it once a design is frozen)")
     parser.add_argument("--no-as-other", action="store_true",
                         help="fit the other languages' head on non-English answers only")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
@@ -569,12 +576,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {judge.HEAD_FILE.relative_to(ROOT)}: {head}")
     head = judge.load_head()
     if not args.design_cv:
-        names = ("signed",) if args.signed else tuple(
+        names = ("sealed",) if args.sealed else tuple(
             s for s in DESIGN_SPLITS if not args.only or s == args.only)
         for name in names:
             subset = [r for r in rows if r.split == name]
             results[name] = evaluate(subset, readings(subset, args.cache), head)
-            note = "" if name == "signed" else " (fitted on)"
+            note = "" if name == "sealed" else " (fitted on)"
             _print(name + note, results[name])  # type: ignore[arg-type]
     if not args.no_timing:
         seconds = time_one_file()
