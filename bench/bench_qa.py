@@ -445,7 +445,8 @@ def write_head(head: judge.Head, n_rows: int) -> None:
     """Write ``judge.json``."""
     data = {
         "_comment": (f"Trained by bench/bench_qa.py --tune on the design splits ({n_rows} "
-                     "answers: tune, held-out, fresh, unseen; never the signed split);"
+                     "answers: tune, held-out, fresh, unseen, signed; never the sealed"
+                     " split);"
                      " features: support, contra, max(0, support-contra),"
                      " contradiction elsewhere [, overlap (English)]"
                      " [, entail, refute, entail x support: the cross-encoder's in English,"

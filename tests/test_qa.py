@@ -75,7 +75,6 @@ REWORDED = {
     "downside is a huge vocabulary and rare words that become an unknown token.",
 }
 
-HELDOUT_QWK_FLOOR = 0.76  # measured 0.780 (band QWK, held-out) when judge.json was committed
 
 OFF_TOPIC = (
     "Random forests average many decision trees trained on bootstrap samples of the data.",
@@ -312,24 +311,7 @@ def test_whitespace_and_case_on_a_real_answer() -> None:
     assert grade_answer("q9", text).score == grade_answer("q9", changed).score
 
 
-# ---------------------------------------------------------------- agreement with the labels
-
-
-@pytest.mark.slow
-def test_heldout_agreement_holds() -> None:
-    """The held-out figures the bench prints (tuning never saw these answers) do not slip
-    below what was measured when the judge was committed (see docs/QA.md)."""
-    from bench.bench_qa import evaluate, load_calibration, readings
-    from checkers.exercises.qa.judge import load_head
-
-    rows = load_calibration()
-    assert len(rows) >= 340
-    held = [r for r in rows if r.split == "heldout"]
-    assert len(held) >= 170
-    result = evaluate(held, readings(held), load_head())
-    assert result["qwk_bands"] >= HELDOUT_QWK_FLOOR
-    # Measured 0.067 (2 of 30, both role swaps); issue 13's target is 0 (see docs/QA.md).
-    assert result["targets"]["wrong-claim & negated in top == 0"] <= 0.10
+# The agreement with the labels is pinned on the sealed split: tests/test_qa_review.py.
 
 
 # ---------------------------------------------------------------- every check bites
