@@ -5,7 +5,7 @@ with the targets of issues 13 and 26; ``--tune`` trains the judge's head and rev
     python bench/bench_qa.py --design-cv    # nested leave-one-split-out: what designs are
                                             # chosen by
     python bench/bench_qa.py --tune         # fit the head + review model, write judge.json
-    python bench/bench_qa.py --sealed       # the sealed split (issue 26's last test), once
+    python bench/bench_qa.py --closing      # the closing split (issue 26's last test), once
     python bench/bench_qa.py --json out.json
 
 The labelled answers live in ``tests/qa_calibration/*.yaml``:
@@ -21,10 +21,13 @@ The labelled answers live in ``tests/qa_calibration/*.yaml``:
   by two helper sessions that saw only the questions and the rubric, before any judge ran
   on it; printed once with the design of 7b187a2 frozen (``bench/qa_signed_first_print.txt``),
   then made a design split;
-- ``sealed_q*.yaml``: issue 26's last test split (150 answers), written the same way after
+- ``sealed_q*.yaml``: issue 26's second test split (150 answers), written the same way
+  after that print; printed once with the design of 246f7eb frozen
+  (``bench/qa_sealed_print.txt``), then made a design split;
+- ``closing_q*.yaml``: issue 26's last test split (120 answers), written the same way after
   that print; nothing is fitted or chosen on it.
 
-The first five are the **design splits**: every one of them has been looked at, so the
+The first six are the **design splits**: every one of them has been looked at, so the
 head and the review model are fitted on all of them, and designs are compared by
 ``--design-cv`` (each split graded by a head and review model fitted on the others).
 Bands of a score out of 10: bottom < 2, middle < 7, top ≥ 7 (``checkers.exercises.qa.judge.band``).
@@ -63,7 +66,8 @@ L2 = 0.1  # ridge penalty of the head and of the review model
 REVIEW_QWK = 0.92
 REVIEW_SHARE = 0.18
 TOP_WRONG_WEIGHT = 4.0
-DESIGN_SPLITS = ("tune", "heldout", "fresh", "unseen", "signed")
+DESIGN_SPLITS = ("tune", "heldout", "fresh", "unseen", "signed", "sealed")
+TEST_SPLIT = "closing"  # issue 26's last test: never fitted or chosen on
 # Contradiction margins, chosen on the tune split (best band QWK).
 OTHER_MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05)
 ENGLISH_MARGINS = (0.0, 0.01, 0.02, 0.03)
@@ -120,6 +124,7 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
     unseen: list[dict] = []
     signed: list[dict] = []
     sealed: list[dict] = []
+    closing: list[dict] = []
     for path in sorted(directory.glob("*.yaml")):
         rows = yaml.safe_load(path.read_text())
         if path.name.startswith("fresh_"):
@@ -130,11 +135,13 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
             signed.extend(rows)
         elif path.name.startswith("sealed_"):
             sealed.extend(rows)
+        elif path.name.startswith("closing_"):
+            closing.extend(rows)
         elif path.name.startswith(("answers_", "hard_")):
             (hard if path.name.startswith("hard_") else first).extend(rows)
         else:
             raise ValueError(f"{path.name}: not a known split (answers_, hard_, fresh_, "
-                             "unseen_, signed_, sealed_)")
+                             "unseen_, signed_, sealed_, closing_)")
     splits: list[str] = []
     per_kind: dict[str, int] = defaultdict(int)
     for row in first:
@@ -142,10 +149,10 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
         per_kind[row["kind"]] += 1
     splits += _hash_split(hard)
     splits += (["fresh"] * len(fresh) + ["unseen"] * len(unseen) + ["signed"] * len(signed)
-               + ["sealed"] * len(sealed))
+               + ["sealed"] * len(sealed) + ["closing"] * len(closing))
     out = []
-    for i, (row, split) in enumerate(zip(first + hard + fresh + unseen + signed + sealed,
-                                         splits, strict=True)):
+    for i, (row, split) in enumerate(zip(
+            first + hard + fresh + unseen + signed + sealed + closing, splits, strict=True)):
         q = QUESTION_BY_ID[row["q"]]
         covered = frozenset(f"{q.id}.{c}" for c in row["covered"])
         if not covered <= {p.id for p in q.points}:
@@ -337,12 +344,10 @@ def fit_head(rows: list[Labelled], reads: dict[int, judge.Reading],
             views += [(r, as_other[r.index]) for r in rows if r.index in as_other]
         for r, reading in views:
             for j in reading.points:
-                if pairs and j.entail is None:
+                if pairs and (j.entail is None or english and j.probe_entail is None):
                     break
-                X.append(judge.Head.features(
-                    j.support, j.contra, j.overlap, english,
-                    judge.elsewhere(reading, j.point.id),
-                    j.entail if pairs else None, j.refute if pairs else None))
+                X.append(judge.Head.features(j, english, judge.elsewhere(reading, j.point.id),
+                                             pairs))
                 y.append(float(j.point.id in r.covered))
         weights[name] = _logistic(np.array(X), np.array(y)) if X else []
     head = judge.Head(tuple(weights["english"] or weights["plain"]),
@@ -445,8 +450,8 @@ def write_head(head: judge.Head, n_rows: int) -> None:
     """Write ``judge.json``."""
     data = {
         "_comment": (f"Trained by bench/bench_qa.py --tune on the design splits ({n_rows} "
-                     "answers: tune, held-out, fresh, unseen, signed; never the sealed"
-                     " split);"
+                     "answers: tune, held-out, fresh, unseen, signed, sealed; never the"
+                     " closing split);"
                      " features: support, contra, max(0, support-contra),"
                      " contradiction elsewhere [, overlap (English)]"
                      " [, entail, refute, entail x support: the cross-encoder's in English,"
@@ -528,8 +533,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="train the head and the review model on the design splits")
     parser.add_argument("--design-cv", action="store_true",
                         help="nested leave-one-split-out figures on the design splits")
-    parser.add_argument("--sealed", action="store_true",
-                        help="print the sealed split (issue 26's last test: nothing is "
+    parser.add_argument("--closing", action="store_true",
+                        help="print the closing split (issue 26's last test: nothing is "
                         "chosen on it; print it once a design is frozen)")
     parser.add_argument("--no-as-other", action="store_true",
                         help="fit the other languages' head on non-English answers only")
@@ -577,12 +582,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {judge.HEAD_FILE.relative_to(ROOT)}: {head}")
     head = judge.load_head()
     if not args.design_cv:
-        names = ("sealed",) if args.sealed else tuple(
+        names = (TEST_SPLIT,) if args.closing else tuple(
             s for s in DESIGN_SPLITS if not args.only or s == args.only)
         for name in names:
             subset = [r for r in rows if r.split == name]
             results[name] = evaluate(subset, readings(subset, args.cache), head)
-            note = "" if name == "sealed" else " (fitted on)"
+            note = "" if name == TEST_SPLIT else " (fitted on)"
             _print(name + note, results[name])  # type: ignore[arg-type]
     if not args.no_timing:
         seconds = time_one_file()

@@ -20,6 +20,7 @@ import pytest
 
 from checkers.authoring import GraderSetupError
 from checkers.exercises.qa import judge, multilingual, probe
+from checkers.exercises.qa.keypoints import QUESTION_BY_ID
 from checkers.exercises.qa.scoring import grade_answer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,8 +80,9 @@ def test_the_probe_reads_a_stated_point_above_its_role_swap(reader) -> None:
 
 def test_the_probe_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     text = STATED_AND_SWAPPED[0][1]
-    with_probe = judge.Head.features(0.8, 0.1, 1.0, False, 0.0, 0.7, 0.2)
-    assert len(with_probe) == len(judge.load_head().other)
+    point = judge.PointJudgement(QUESTION_BY_ID["q1"].points[0], 0.8, 0.1,
+                                 1.0, None, None, 0.7, 0.2)
+    assert len(judge.Head.features(point, False, 0.0, True)) == len(judge.load_head().other)
     monkeypatch.setenv("SEQGRADE_QA_PROBE", "none")
     result = grade_answer("q1", text)
     assert 0.0 <= result.score <= 10.0
@@ -125,16 +127,16 @@ def test_the_splits_load_apart_and_an_unknown_file_is_refused(tmp_path: Path) ->
 
     rows = load_calibration()
     counts = {s: sum(r.split == s for r in rows) for s in {r.split for r in rows}}
-    assert counts["signed"] == 224 and counts["sealed"] == 150
-    assert "sealed" not in DESIGN_SPLITS and "signed" in DESIGN_SPLITS
+    assert counts["signed"] == 224 and counts["sealed"] == 150 and counts["closing"] == 120
+    assert "closing" not in DESIGN_SPLITS and {"signed", "sealed"} <= set(DESIGN_SPLITS)
     (tmp_path / "extra_q1.yaml").write_text("[]\n")
     with pytest.raises(ValueError, match="not a known split"):
         load_calibration(tmp_path)
 
 
-def test_the_head_was_not_fitted_on_the_sealed_split() -> None:
+def test_the_head_was_not_fitted_on_the_closing_split() -> None:
     comment = json.loads(judge.HEAD_FILE.read_text())["_comment"]
-    assert "never the sealed split" in comment
+    assert "never the closing split" in comment
 
 
 # Measured on the sealed split when the design was frozen (bench/qa_sealed_print.txt):

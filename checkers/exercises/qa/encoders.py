@@ -107,8 +107,18 @@ class Encoder:
         return 1.0
 
     def claim_reader(self) -> probe.Probe | None:
-        """The probe that reads claims from the units' vectors, if any (other languages)."""
-        return None
+        """The multilingual probe (:mod:`.probe`): states / states wrongly / neither, read
+        from the e5 vector of a unit (None when absent, or switched off with
+        ``SEQGRADE_QA_PROBE=none``)."""
+        if os.environ.get("SEQGRADE_QA_PROBE", "").strip().lower() == "none":
+            return None
+        return probe.load()
+
+    def claim_vectors(self, texts: list[str], vectors: np.ndarray,
+                      needed: np.ndarray) -> np.ndarray:
+        """The e5 vectors the probe reads, for the units ``needed`` (indices; the other
+        rows are left at zero): the units' own vectors here."""
+        return vectors
 
 
 class Multilingual(Encoder):
@@ -132,13 +142,6 @@ class Multilingual(Encoder):
         question_vector = multilingual.embed([qa_text.normalize(question.text)])[0]
         return [float(question_vector @ vectors[i]) < COPY_SIMILARITY for i in range(len(units))]
 
-    def claim_reader(self) -> probe.Probe | None:
-        """The multilingual probe (:mod:`.probe`): states / states wrongly / neither, read
-        from the e5 vector of each unit (None when absent, or switched off with
-        ``SEQGRADE_QA_PROBE=none``)."""
-        if os.environ.get("SEQGRADE_QA_PROBE", "").strip().lower() == "none":
-            return None
-        return probe.load()
 
 
 class English(Encoder):
@@ -196,6 +199,15 @@ class English(Encoder):
     def overlap(self, unit: str, question: Question) -> float:
         """Share of the unit's content words that the rubric uses (:func:`overlap`)."""
         return round(overlap(unit, question), 4)
+
+    def claim_vectors(self, texts: list[str], vectors: np.ndarray,
+                      needed: np.ndarray) -> np.ndarray:
+        """Multilingual e5 vectors of the units ``needed`` (the MiniLM vectors of an
+        English answer are not the probe's); the other rows are zero."""
+        out = np.zeros((len(texts), multilingual.DIM), np.float32)
+        if len(needed):
+            out[needed] = multilingual.embed([texts[int(i)] for i in needed])
+        return out
 
 
 def encoder_class(language: str) -> type[Encoder]:

@@ -89,6 +89,9 @@ class PointJudgement:
     # cross-encoder: P(states the point) of the deciding unit with one role pair exchanged
     # (0 when it names no role pair): near its own P(entail), the roles were not read
     twin: float | None = None
+    # English: the multilingual probe's best P(states it) / P(states it wrongly)
+    probe_entail: float | None = None
+    probe_refute: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,11 +106,9 @@ class Regime:
     floor: float  # the least similarity a supporting unit needs
     contradicted_at: float
 
-    def probability(self, support: float, contra: float, overlap: float, elsewhere: float,
-                    entail: float | None, refute: float | None) -> float:
+    def probability(self, judgement: PointJudgement, elsewhere: float) -> float:
         """Probability that a teacher credits the point."""
-        inputs = Head.features(support, contra, overlap, self.english, elsewhere,
-                               entail if self.pairs else None, refute if self.pairs else None)
+        inputs = Head.features(judgement, self.english, elsewhere, self.pairs)
         z = float(inputs @ np.array(self.weights))
         return float(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))))
 
@@ -173,21 +174,26 @@ class Head:
         return self.doubt(features) >= self.review_at
 
     @staticmethod
-    def features(support: float, contra: float, overlap: float, english: bool,
-                 elsewhere: float = 0.0, entail: float | None = None,
-                 refute: float | None = None) -> np.ndarray:
-        """The head's inputs (the last weight is the bias). ``elsewhere``: the strongest
-        contradiction of another key point in the same answer (a teacher reads a claim
-        next to a false one with suspicion); ``entail`` / ``refute``: the strongest
-        probabilities that a unit states the point / states it wrongly (the cross-encoder's
-        in English, the multilingual probe's in other languages), when they were read."""
-        base = [support, contra, max(0.0, support - contra), elsewhere]
+    def features(judgement: PointJudgement, english: bool, elsewhere: float = 0.0,
+                 pairs: bool = False) -> np.ndarray:
+        """The head's inputs (the last weight is the bias): the support, the contradiction,
+        their margin, ``elsewhere`` (the strongest contradiction of another key point in
+        the same answer: a teacher reads a claim next to a false one with suspicion) and,
+        in English, the overlap with the rubric's words; with ``pairs``, the strongest
+        probabilities that a unit states the point / states it wrongly (the
+        cross-encoder's in English, the multilingual probe's in other languages) and, in
+        English, the probe's as well."""
+        j = judgement
+        base = [j.support, j.contra, max(0.0, j.support - j.contra), elsewhere]
         if english:
-            base.append(overlap)
-        if entail is not None:
+            base.append(j.overlap)
+        if pairs:
+            entail = j.entail or 0.0
             # A sentence read as stating the point but whose words are far from every
             # statement is usually about something else.
-            base += [entail, refute or 0.0, entail * support]
+            base += [entail, j.refute or 0.0, entail * j.support]
+            if english:
+                base += [j.probe_entail or 0.0, j.probe_refute or 0.0]
         return np.array(base + [1.0])
 
     @property
@@ -195,25 +201,26 @@ class Head:
         """Whether the English head uses the cross-encoder's probabilities."""
         return len(self.english) > PLAIN_INPUTS
 
-    def regime(self, english: bool, entail: float | None) -> Regime:
-        """The weights and rule for an answer: English read by the cross-encoder (when the
-        head uses it and ``entail`` was read), English without it, or another language."""
+    def regime(self, english: bool, judgement: PointJudgement) -> Regime:
+        """The weights and rule for an answer: English read by the cross-encoder and the
+        probe (when the head uses them and both were read), English without them, another
+        language read by the probe, or without it."""
+        entail = judgement.entail
         if not english:
             probed = len(self.other) > OTHER_PLAIN_INPUTS and entail is not None
             plain = self.other_plain or self.other[:OTHER_PLAIN_INPUTS - 1] + self.other[-1:]
             return Regime(self.other if probed else plain, False, probed, self.other_margin,
                           self.other_floor, self.contradicted_at)
-        pairs = self.reads_pairs and entail is not None
+        pairs = (self.reads_pairs and entail is not None
+                 and judgement.probe_entail is not None)
         plain = self.english_plain or self.english[:PLAIN_INPUTS - 1] + self.english[-1:]
         return Regime(self.english if pairs else plain, True, pairs, self.english_margin,
                       self.english_floor, self.contradicted_at)
 
-    def probability(self, support: float, contra: float, overlap: float, english: bool,
-                    elsewhere: float = 0.0, entail: float | None = None,
-                    refute: float | None = None) -> float:
+    def probability(self, judgement: PointJudgement, english: bool,
+                    elsewhere: float = 0.0) -> float:
         """Probability that a teacher credits the point."""
-        return self.regime(english, entail).probability(support, contra, overlap, elsewhere,
-                                                        entail, refute)
+        return self.regime(english, judgement).probability(judgement, elsewhere)
 
 
 def load_head(path: Path | None = None) -> Head:
@@ -251,7 +258,7 @@ def _numbers(path: Path, name: str, value: Any, many: bool) -> float | tuple[flo
 def verdict(judgement: PointJudgement, probability: float, head: Head,
             english: bool = True) -> str:
     """``"covered"``, ``"contradicted"`` or ``"missing"`` (the head's :class:`Regime`)."""
-    return head.regime(english, judgement.entail).verdict(judgement, probability)
+    return head.regime(english, judgement).verdict(judgement, probability)
 
 
 def elsewhere(reading: Reading, point_id: str) -> float:
@@ -541,16 +548,20 @@ def _mean_probabilities(model: crossencoder.CrossEncoder, question: Question,
 
 
 def read_claims(reader: probe.Probe | None, question: Question, units: Units,
-                evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Stage 5 in another language: the multilingual probe's P(states the point) and
-    P(states it wrongly), ``(points, units)``, zero where ``evidence.readable[k, i]`` is
-    False (and no role-exchanged rewrite: zeros); None without a probe."""
+                evidence: Evidence, encoder: Encoder
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Stage 5 with the multilingual probe (the claims of another language; in English,
+    read beside the cross-encoder): P(states the point) and P(states it wrongly),
+    ``(points, units)``, zero where ``evidence.readable[k, i]`` is False (and no
+    role-exchanged rewrite: zeros); None without a probe."""
     if reader is None:
         return None
     entail = np.zeros(evidence.readable.shape)
     refute = np.zeros_like(entail)
+    vectors = encoder.claim_vectors(units.texts, units.vectors,
+                                    np.nonzero(evidence.readable.any(axis=0))[0])
     for k, point in enumerate(question.points):
-        rows = reader.probabilities(units.vectors, point.id)
+        rows = reader.probabilities(vectors, point.id)
         entail[k] = np.where(evidence.readable[k], rows[:, probe.ENTAIL], 0.0)
         refute[k] = np.where(evidence.readable[k], rows[:, probe.CONTRADICT], 0.0)
     return entail, refute, np.zeros_like(entail)
@@ -561,7 +572,9 @@ def read_claims(reader: probe.Probe | None, question: Question, units: Units,
 
 def judge_points(question: Question, units: list[str], evidence: Evidence,
                  pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
-                 encoder: Encoder) -> tuple[PointJudgement, ...]:
+                 encoder: Encoder,
+                 claims: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[PointJudgement, ...]:
     """Stage 6's inputs per point: the best support, the strongest contradiction, the
     supporting unit's overlap with the rubric and the cross-encoder's best P(states the
     point) and P(states it wrongly), with the units that decided them."""
@@ -577,8 +590,11 @@ def judge_points(question: Question, units: list[str], evidence: Evidence,
             t = round(float(twin[k, int(np.argmax(entail[k]))]), 4)
             found = units[int(np.argmax(entail[k]))] if e > 0 else found
             against = units[int(np.argmax(refute[k]))] if r > 0 else against
+        pe = pr = None
+        if claims is not None:
+            pe, pr = round(float(claims[0][k].max()), 4), round(float(claims[1][k].max()), 4)
         points.append(PointJudgement(point, s, c, encoder.overlap(units[i], question)
-                                     if s > 0 else 1.0, found, against, e, r, t))
+                                     if s > 0 else 1.0, found, against, e, r, t, pe, pr))
     return tuple(points)
 
 
@@ -606,11 +622,12 @@ def read(question: Question, text: str, embedder: Embedder,
         return Reading(language, (), empty, notes)
     evidence = read_statements(question, units, encoder)  # 4
     model = encoder.cross_encoder()  # 5
+    claims = read_claims(encoder.claim_reader(), question, units, evidence, encoder)
     if model is not None:
         pairs = read_pairs(model, question, units.texts, evidence)
     else:
-        pairs = read_claims(encoder.claim_reader(), question, units, evidence)
-    points = judge_points(question, units.texts, evidence, pairs, encoder)  # 6
+        pairs, claims = claims, None
+    points = judge_points(question, units.texts, evidence, pairs, encoder, claims)  # 6
     return Reading(language, tuple(units.texts), points, notes + units.notes)
 
 

@@ -176,9 +176,7 @@ def grade_reading(question_id: str, reading: judge.Reading,
     english = reading.language == "en"
     results = []
     for j in reading.points:
-        probability = head.probability(j.support, j.contra, j.overlap, english,
-                                       judge.elsewhere(reading, j.point.id), j.entail,
-                                       j.refute)
+        probability = head.probability(j, english, judge.elsewhere(reading, j.point.id))
         verdict = judge.verdict(j, probability, head, english)
         evidence = {"covered": j.evidence, "contradicted": j.against}.get(verdict)
         results.append(PointResult(j.point, j.support, verdict == "covered", evidence,
