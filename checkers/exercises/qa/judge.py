@@ -564,7 +564,24 @@ def read_claims(reader: probe.Probe | None, question: Question, units: Units,
         rows = reader.probabilities(vectors, point.id)
         entail[k] = np.where(evidence.readable[k], rows[:, probe.ENTAIL], 0.0)
         refute[k] = np.where(evidence.readable[k], rows[:, probe.CONTRADICT], 0.0)
+    _read_clauses_in_their_sentence(units.texts, entail, refute)
     return entail, refute, np.zeros_like(entail)
+
+
+def _read_clauses_in_their_sentence(texts: list[str], entail: np.ndarray,
+                                    refute: np.ndarray) -> None:
+    """A clause of a sentence that the probe reads as stating a point wrongly states that
+    point no better than its sentence ("… and only at inference" is not a statement that
+    sampled softmax is for training when the sentence says it is for small vocabularies
+    at inference). ``entail`` is lowered in place."""
+    for i, text in enumerate(texts):
+        sentences = [p for p, parent in enumerate(texts)
+                     if len(parent) > len(text) and text in parent and ". " not in parent]
+        if not sentences:
+            continue
+        s = max(sentences, key=lambda p: len(texts[p]))
+        wrong = refute[:, s] > entail[:, s]
+        entail[:, i] = np.where(wrong, np.minimum(entail[:, i], entail[:, s]), entail[:, i])
 
 
 # --------------------------------------------------------------------------- 6. the head's inputs
