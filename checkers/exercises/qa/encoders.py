@@ -54,6 +54,9 @@ class Encoder:
     here; :class:`English` adds what only English has (terse notes, the rubric's
     ``require`` patterns, the cross-encoder, the overlap with the rubric's words)."""
 
+    # Whether the probe reads this language's claims on its own (no cross-encoder beside it).
+    claims_alone = False
+
     def __init__(self, language: str) -> None:
         """An encoder for answers in ``language`` (a code of :data:`.languages.LANGUAGES`)."""
         self.language = language
@@ -123,7 +126,9 @@ class Encoder:
 
 class Multilingual(Encoder):
     """Reads an answer in Chinese, Hebrew, Bulgarian or Swedish: multilingual e5 vectors
-    compared with the English statements."""
+    compared with the English statements, and its claims read by the probe."""
+
+    claims_alone = True
 
     def units(self, text: str) -> list[str]:
         """Sentences, clauses and adjacent pairs (Chinese and Hebrew punctuation too)."""

@@ -638,12 +638,13 @@ def read(question: Question, text: str, embedder: Embedder,
         empty = tuple(PointJudgement(p, 0.0, 0.0, 1.0, None, None) for p in question.points)
         return Reading(language, (), empty, notes)
     evidence = read_statements(question, units, encoder)  # 4
-    model = encoder.cross_encoder()  # 5
-    claims = read_claims(encoder.claim_reader(), question, units, evidence, encoder)
-    if model is not None:
+    model, reader = encoder.cross_encoder(), encoder.claim_reader()  # 5
+    pairs = claims = None
+    if encoder.claims_alone:
+        pairs = read_claims(reader, question, units, evidence, encoder)
+    elif model is not None and reader is not None:  # English reads both, or neither
         pairs = read_pairs(model, question, units.texts, evidence)
-    else:
-        pairs, claims = claims, None
+        claims = read_claims(reader, question, units, evidence, encoder)
     points = judge_points(question, units.texts, evidence, pairs, encoder, claims)  # 6
     return Reading(language, tuple(units.texts), points, notes + units.notes)
 
