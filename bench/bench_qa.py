@@ -556,7 +556,7 @@ def _as_other(args: argparse.Namespace, rows: list[Labelled]) -> dict[int, judge
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``--tune`` trains the head, ``--design-cv`` prints the nested
-    leave-one-split-out figures, ``--signed`` prints the signed split."""
+    leave-one-split-out figures, ``--closing`` prints the closing split."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true",
                         help="train the head and the review model on the design splits")

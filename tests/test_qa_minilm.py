@@ -164,7 +164,10 @@ def test_grader_embeddings_agree_across_engines(torch_engines, monkeypatch) -> N
 def test_reports_are_identical_at_4_decimals_on_either_engine(torch_engines,
                                                                tmp_path: Path) -> None:
     """An answers file of the unseen labelled split, graded by each engine in its own
-    process; ``bench/qa/compare_engines.py reports`` does every file of every split."""
+    process; ``bench/qa/compare_engines.py reports`` does every file of every split.
+    Scores, statuses, flags and feedback are identical; a probability or confidence may
+    differ by one unit of its 4th decimal (measured: 0.9103 against 0.9104, a value within
+    float32 rounding of the rounding boundary; docs/QA.md, "The engine")."""
     from bench.qa.compare_engines import answers_files, differences, reports_by_engine
 
     paths = [p for p in answers_files(tmp_path / "answers") if p.name == "unseen_01.md"]
@@ -173,7 +176,9 @@ def test_reports_are_identical_at_4_decimals_on_either_engine(torch_engines,
     for path in paths:
         numpy_report, torch_report = reports["numpy"][path.name], reports["torch"][path.name]
         assert len(numpy_report["checks"]) == 10
-        assert differences(numpy_report, torch_report) == []
+        assert differences(numpy_report, torch_report, tolerance=1.5e-4) == []
+        assert [c["score"] for c in numpy_report["checks"]] == [
+            c["score"] for c in torch_report["checks"]]
 
 
 def test_gelu_is_the_error_function_one() -> None:

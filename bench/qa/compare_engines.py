@@ -205,20 +205,26 @@ def reports_by_engine(paths: list[Path], work: Path,
     return results
 
 
-def differences(first: Any, second: Any, where: str = "") -> list[str]:
+def differences(first: Any, second: Any, where: str = "", tolerance: float = 0.0
+                ) -> list[str]:
     """Where ``first`` and ``second`` differ once rounded to :data:`DECIMALS` decimals, with
-    both unrounded values."""
+    both unrounded values; two numbers at most ``tolerance`` apart count as equal (one unit
+    of the last decimal: a value within float32 rounding of x.xxxx5 may round either way)."""
     if isinstance(first, dict) and isinstance(second, dict):
         out = []
         for key in sorted(set(first) | set(second)):
-            out += differences(first.get(key), second.get(key), f"{where}/{key}")
+            out += differences(first.get(key), second.get(key), f"{where}/{key}", tolerance)
         return out
     if isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
         out = []
         for i, (a, b) in enumerate(zip(first, second, strict=True)):
             label = a.get("id", i) if isinstance(a, dict) else i
-            out += differences(a, b, f"{where}[{label}]")
+            out += differences(a, b, f"{where}[{label}]", tolerance)
         return out
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool)
+                  for v in (first, second))
+    if numbers and abs(float(first) - float(second)) <= tolerance:
+        return []
     if rounded(first) != rounded(second):
         return [f"{where}: {first!r} != {second!r}"]
     return []

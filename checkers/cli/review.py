@@ -136,7 +136,7 @@ def _describe(item: Flagged, index: int, total: int) -> str:
 
 def _headers(items: list[Flagged]) -> dict[int, str]:
     """Index → the header line printed before it, where the question changes:
-    ``== qa.q3 (4 flagged) ==`` (the items come grouped by check, :func:`flagged`)."""
+    ``== <exercise>.<check> (4 flagged) ==`` (the items come grouped by check, :func:`flagged`)."""
     counts = Counter((item.exercise, item.check_id) for item in items)
     out, previous = {}, None
     for n, item in enumerate(items):
