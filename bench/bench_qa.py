@@ -248,6 +248,7 @@ def summarize(graded: list[tuple[Labelled, object]]) -> dict[str, object]:
     terse_top = terse_correct = 0  # terse notes a teacher puts in the top band
     point_ok = point_n = 0
     wrong_top_unflagged: list[int] = []
+    pairs_by_kind: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for r, result in graded:
         g, w = judge.band(result.score), r.grade
         bands_got.append(g)
@@ -267,9 +268,12 @@ def summarize(graded: list[tuple[Labelled, object]]) -> dict[str, object]:
             point_n += 1
         if w == 0 and g == 2 and not result.needs_review:
             wrong_top_unflagged.append(r.index)
+            by_kind[r.group]["wrong_top_unflagged"] += 1
+        pairs_by_kind[r.group].append((w, g))
     kinds = {k: {"n": sum(c[b] for b in (0, 1, 2)),
                  "bottom": c[0], "middle": c[1], "top": c[2], "flagged": c["flagged"],
-                 "agree": c["agree"]}
+                 "agree": c["agree"], "wrong_top_unflagged": c["wrong_top_unflagged"],
+                 "qwk": _kind_qwk(pairs_by_kind[k])}
              for k, c in sorted(by_kind.items())}
 
     def share(groups: list[str], band: int) -> tuple[float, int]:
@@ -313,6 +317,13 @@ def summarize(graded: list[tuple[Labelled, object]]) -> dict[str, object]:
                                          zip(flags, bands_got, bands_want, strict=True)),
                    "wrong_top_unflagged": wrong_top_unflagged},
     }
+
+
+def _kind_qwk(pairs: list[tuple[int, int]]) -> float | None:
+    """Band QWK within one kind, where its labels are not all one band (else None)."""
+    if len({w for w, _ in pairs}) < 2:
+        return None
+    return quadratic_weighted_kappa([w for w, _ in pairs], [g for _, g in pairs], 3)
 
 
 def _meets(name: str, value: float) -> bool:
@@ -513,10 +524,13 @@ def _print(name: str, result: dict) -> None:
     print("confusion (rows: labels bottom/middle/top; columns: grader):")
     for label, row in zip(("bottom", "middle", "top"), result["confusion"], strict=True):
         print(f"  {label:7s}" + "".join(f"{v:6d}" for v in row))
-    print("per kind: n, bands (bottom / middle / top), agreement with the label, flagged:")
+    print("per kind: n, bands (bottom / middle / top), agreement with the label, flagged, "
+          "wrong answers graded top unflagged, band QWK (kinds of several labels):")
     for kind, v in result["by_kind"].items():
+        qwk = "" if v["qwk"] is None else f"   qwk {v['qwk']:.2f}"
         print(f"  {kind:18s} n={v['n']:3d}   {v['bottom']:3d} {v['middle']:3d} {v['top']:3d}"
-              f"   agree {v['agree'] / v['n']:.2f}   flagged {v['flagged'] / v['n']:.2f}")
+              f"   agree {v['agree'] / v['n']:.2f}   flagged {v['flagged'] / v['n']:.2f}"
+              f"   wrong-top-unflagged {v['wrong_top_unflagged']}{qwk}")
     print("targets (issues 13 and 26):")
     for target, value in result["targets"].items():
         if value != value:  # NaN: no answer of that kind in this split
