@@ -5,7 +5,7 @@ with the targets of issues 13 and 26; ``--tune`` trains the judge's head and rev
     python bench/bench_qa.py --design-cv    # nested leave-one-split-out: what designs are
                                             # chosen by
     python bench/bench_qa.py --tune         # fit the head + review model, write judge.json
-    python bench/bench_qa.py --closing      # the closing split (issue 26's last test), once
+    python bench/bench_qa.py --final        # the final split (issue 26's last test), once
     python bench/bench_qa.py --json out.json
 
 The labelled answers live in ``tests/qa_calibration/*.yaml``:
@@ -24,10 +24,13 @@ The labelled answers live in ``tests/qa_calibration/*.yaml``:
 - ``sealed_q*.yaml``: issue 26's second test split (150 answers), written the same way
   after that print; printed once with the design of 246f7eb frozen
   (``bench/qa_sealed_print.txt``), then made a design split;
-- ``closing_q*.yaml``: issue 26's last test split (120 answers), written the same way after
-  that print; nothing is fitted or chosen on it.
+- ``closing_q*.yaml``: issue 26's third test split (120 answers), written the same way
+  after that print; printed once with the design of 6cbe553 frozen
+  (``bench/qa_closing_print.txt``), then made a design split;
+- ``final_q1_q10.yaml``: issue 26's last test split (100 answers), written the same way
+  after that print; nothing is fitted or chosen on it.
 
-The first six are the **design splits**: every one of them has been looked at, so the
+The first seven are the **design splits**: every one of them has been looked at, so the
 head and the review model are fitted on all of them, and designs are compared by
 ``--design-cv`` (each split graded by a head and review model fitted on the others).
 Bands of a score out of 10: bottom < 2, middle < 7, top ≥ 7 (``checkers.exercises.qa.judge.band``).
@@ -66,8 +69,8 @@ L2 = 0.1  # ridge penalty of the head and of the review model
 REVIEW_QWK = 0.92
 REVIEW_SHARE = 0.18
 TOP_WRONG_WEIGHT = 4.0
-DESIGN_SPLITS = ("tune", "heldout", "fresh", "unseen", "signed", "sealed")
-TEST_SPLIT = "closing"  # issue 26's last test: never fitted or chosen on
+DESIGN_SPLITS = ("tune", "heldout", "fresh", "unseen", "signed", "sealed", "closing")
+TEST_SPLIT = "final"  # issue 26's last test: never fitted or chosen on
 # Contradiction margins, chosen on the tune split (best band QWK).
 OTHER_MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05)
 ENGLISH_MARGINS = (0.0, 0.01, 0.02, 0.03)
@@ -125,6 +128,7 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
     signed: list[dict] = []
     sealed: list[dict] = []
     closing: list[dict] = []
+    final: list[dict] = []
     for path in sorted(directory.glob("*.yaml")):
         rows = yaml.safe_load(path.read_text())
         if path.name.startswith("fresh_"):
@@ -137,11 +141,13 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
             sealed.extend(rows)
         elif path.name.startswith("closing_"):
             closing.extend(rows)
+        elif path.name.startswith("final_"):
+            final.extend(rows)
         elif path.name.startswith(("answers_", "hard_")):
             (hard if path.name.startswith("hard_") else first).extend(rows)
         else:
             raise ValueError(f"{path.name}: not a known split (answers_, hard_, fresh_, "
-                             "unseen_, signed_, sealed_, closing_)")
+                             "unseen_, signed_, sealed_, closing_, final_)")
     splits: list[str] = []
     per_kind: dict[str, int] = defaultdict(int)
     for row in first:
@@ -149,10 +155,11 @@ def load_calibration(directory: Path = CALIBRATION_DIR) -> list[Labelled]:
         per_kind[row["kind"]] += 1
     splits += _hash_split(hard)
     splits += (["fresh"] * len(fresh) + ["unseen"] * len(unseen) + ["signed"] * len(signed)
-               + ["sealed"] * len(sealed) + ["closing"] * len(closing))
+               + ["sealed"] * len(sealed) + ["closing"] * len(closing) + ["final"] * len(final))
     out = []
     for i, (row, split) in enumerate(zip(
-            first + hard + fresh + unseen + signed + sealed + closing, splits, strict=True)):
+            first + hard + fresh + unseen + signed + sealed + closing + final, splits,
+            strict=True)):
         q = QUESTION_BY_ID[row["q"]]
         covered = frozenset(f"{q.id}.{c}" for c in row["covered"])
         if not covered <= {p.id for p in q.points}:
@@ -461,8 +468,8 @@ def write_head(head: judge.Head, n_rows: int) -> None:
     """Write ``judge.json``."""
     data = {
         "_comment": (f"Trained by bench/bench_qa.py --tune on the design splits ({n_rows} "
-                     "answers: tune, held-out, fresh, unseen, signed, sealed; never the"
-                     " closing split);"
+                     "answers: tune, held-out, fresh, unseen, signed, sealed, closing;"
+                     " never the final split);"
                      " features: support, contra, max(0, support-contra),"
                      " contradiction elsewhere [, overlap (English)]"
                      " [, entail, refute, entail x support: the cross-encoder's in English,"
@@ -570,14 +577,14 @@ def _as_other(args: argparse.Namespace, rows: list[Labelled]) -> dict[int, judge
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``--tune`` trains the head, ``--design-cv`` prints the nested
-    leave-one-split-out figures, ``--closing`` prints the closing split."""
+    leave-one-split-out figures, ``--final`` prints the final split."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true",
                         help="train the head and the review model on the design splits")
     parser.add_argument("--design-cv", action="store_true",
                         help="nested leave-one-split-out figures on the design splits")
-    parser.add_argument("--closing", action="store_true",
-                        help="print the closing split (issue 26's last test: nothing is "
+    parser.add_argument("--final", action="store_true",
+                        help="print the final split (issue 26's last test: nothing is "
                         "chosen on it; print it once a design is frozen)")
     parser.add_argument("--no-as-other", action="store_true",
                         help="fit the other languages' head on non-English answers only")
@@ -625,7 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {judge.HEAD_FILE.relative_to(ROOT)}: {head}")
     head = judge.load_head()
     if not args.design_cv:
-        names = (TEST_SPLIT,) if args.closing else tuple(
+        names = (TEST_SPLIT,) if args.final else tuple(
             s for s in DESIGN_SPLITS if not args.only or s == args.only)
         for name in names:
             subset = [r for r in rows if r.split == name]

@@ -128,15 +128,17 @@ def test_the_splits_load_apart_and_an_unknown_file_is_refused(tmp_path: Path) ->
     rows = load_calibration()
     counts = {s: sum(r.split == s for r in rows) for s in {r.split for r in rows}}
     assert counts["signed"] == 224 and counts["sealed"] == 150 and counts["closing"] == 120
-    assert "closing" not in DESIGN_SPLITS and {"signed", "sealed"} <= set(DESIGN_SPLITS)
+    assert counts["final"] == 100
+    assert "final" not in DESIGN_SPLITS
+    assert {"signed", "sealed", "closing"} <= set(DESIGN_SPLITS)
     (tmp_path / "extra_q1.yaml").write_text("[]\n")
     with pytest.raises(ValueError, match="not a known split"):
         load_calibration(tmp_path)
 
 
-def test_the_head_was_not_fitted_on_the_closing_split() -> None:
+def test_the_head_was_not_fitted_on_the_final_split() -> None:
     comment = json.loads(judge.HEAD_FILE.read_text())["_comment"]
-    assert "never the closing split" in comment
+    assert "never the final split" in comment
 
 
 # Measured on the closing split when the design was frozen (bench/qa_closing_print.txt):
