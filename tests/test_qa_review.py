@@ -5,8 +5,8 @@ What it must show: the probe loads offline, gives probabilities, reads a sentenc
 point above the same sentence with its roles exchanged in the four languages (sentences
 written for this test, not in its training data), and can be switched off or fail loudly;
 the review model flags by its weights (and by the confidence without them); the labelled
-splits load apart (a file of no known split is refused) and the closing split is never
-fitted on; on the closing split the grades keep at least the agreement measured when the
+splits load apart (a file of no known split is refused) and the final split is never
+fitted on; on the final split the grades keep at least the agreement measured when the
 design was frozen.
 """
 
@@ -141,21 +141,22 @@ def test_the_head_was_not_fitted_on_the_final_split() -> None:
     assert "never the final split" in comment
 
 
-# Measured on the closing split when the design was frozen (bench/qa_closing_print.txt):
-# band QWK 0.520, unflagged QWK 0.804 at 32 % flagged, partial answers 0.95 in the middle.
-CLOSING_QWK_FLOOR = 0.49
-CLOSING_PARTIAL_FLOOR = 0.90
+# Measured on the final split when the design was frozen (bench/qa_final_print.txt):
+# band QWK 0.733, unflagged QWK 0.896 at 20 % flagged, partial answers 0.95 in the middle,
+# one wrong answer graded top without a flag.
+FINAL_QWK_FLOOR = 0.70
+FINAL_PARTIAL_FLOOR = 0.90
 
 
 @pytest.mark.slow
-def test_closing_agreement_holds() -> None:
-    """The closing split's figures (nothing was fitted or chosen on it) do not slip below
+def test_final_agreement_holds() -> None:
+    """The final split's figures (nothing was fitted or chosen on it) do not slip below
     what was measured when the design was frozen (docs/QA.md)."""
     from bench.bench_qa import TEST_SPLIT, evaluate, load_calibration, readings
 
-    closing = [r for r in load_calibration() if r.split == TEST_SPLIT]
-    result = evaluate(closing, readings(closing), judge.load_head())
-    assert result["qwk_bands"] >= CLOSING_QWK_FLOOR
-    assert result["targets"]["partial (issue 13) in middle >= 0.70"] >= CLOSING_PARTIAL_FLOOR
-    assert result["review"]["flagged_share"] <= 0.40
-    assert len(result["review"]["wrong_top_unflagged"]) <= 2
+    final = [r for r in load_calibration() if r.split == TEST_SPLIT]
+    result = evaluate(final, readings(final), judge.load_head())
+    assert result["qwk_bands"] >= FINAL_QWK_FLOOR
+    assert result["targets"]["partial (issue 13) in middle >= 0.70"] >= FINAL_PARTIAL_FLOOR
+    assert result["review"]["flagged_share"] <= 0.30
+    assert len(result["review"]["wrong_top_unflagged"]) <= 1
