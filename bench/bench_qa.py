@@ -189,16 +189,22 @@ def generated_rows(seed: int = 0, start: int = 100_000) -> list[Labelled]:
     return out
 
 
-def readings(rows: list[Labelled], cache: Path | None = None) -> dict[int, judge.Reading]:
-    """The judge's reading of every row (optionally kept in a pickle keyed by the texts)."""
+def readings(rows: list[Labelled], cache: Path | None = None, *,
+             multilingual: bool = False) -> dict[int, judge.Reading]:
+    """The judge's reading of every row (optionally kept in a pickle keyed by the texts);
+    ``multilingual``: the English rows only, read as the other languages are
+    (``judge.read(..., multilingual=True)``)."""
     store: dict[str, judge.Reading] = {}
     if cache and cache.is_file():
         store = pickle.loads(cache.read_bytes())
     out = {}
     for r in rows:
-        key = hashlib.sha256(f"{r.question}\x1f{r.text}".encode()).hexdigest()
+        if multilingual and r.lang != "en":
+            continue
+        tag = "other\x1f" if multilingual else ""
+        key = hashlib.sha256(f"{tag}{r.question}\x1f{r.text}".encode()).hexdigest()
         if key not in store:
-            store[key] = read_answer(r.question, r.text)
+            store[key] = read_answer(r.question, r.text, multilingual=multilingual)
         out[r.index] = store[key]
     if cache:
         cache.write_bytes(pickle.dumps(store))
@@ -207,22 +213,8 @@ def readings(rows: list[Labelled], cache: Path | None = None) -> dict[int, judge
 
 def readings_as_other(rows: list[Labelled], cache: Path | None = None
                       ) -> dict[int, judge.Reading]:
-    """The English rows read as the other languages are (multilingual e5 and the probe;
-    ``judge.read(..., multilingual=True)``), optionally kept in a pickle."""
-    store: dict[str, judge.Reading] = {}
-    if cache and cache.is_file():
-        store = pickle.loads(cache.read_bytes())
-    out = {}
-    for r in rows:
-        if r.lang != "en":
-            continue
-        key = hashlib.sha256(f"other\x1f{r.question}\x1f{r.text}".encode()).hexdigest()
-        if key not in store:
-            store[key] = read_answer(r.question, r.text, multilingual=True)
-        out[r.index] = store[key]
-    if cache:
-        cache.write_bytes(pickle.dumps(store))
-    return out
+    """The English rows read as the other languages are (multilingual e5 and the probe)."""
+    return readings(rows, cache, multilingual=True)
 
 
 def quadratic_weighted_kappa(a: list[int], b: list[int], n_ratings: int) -> float:

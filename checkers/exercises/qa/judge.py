@@ -538,12 +538,12 @@ def _mean_probabilities(model: crossencoder.CrossEncoder, question: Question,
                         sims: list[np.ndarray]) -> np.ndarray:
     """Each variant ``(point k, unit i, text)`` read with the point's :data:`PARTNERS`
     statements nearest to unit ``i``: the mean probabilities, ``(n, 3)``."""
+    per_variant = [_pairs_of(question, [variant], sims) for variant in variants]
+    owners = np.repeat(np.arange(len(variants)), [len(p) for p in per_variant])
+    rows = model.probabilities([pair for pairs in per_variant for pair in pairs])
     mean = np.zeros((len(variants), 3))
-    counts = np.zeros(len(variants))
-    for n, variant in enumerate(variants):
-        rows = model.probabilities(_pairs_of(question, [variant], sims))
-        mean[n] = rows.sum(axis=0)
-        counts[n] = len(rows)
+    np.add.at(mean, owners, rows)
+    counts = np.bincount(owners, minlength=len(variants))
     return mean / np.maximum(counts, 1)[:, None]
 
 
